@@ -1,0 +1,53 @@
+# csirt: the two commands of the README are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CSIRT_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+APT_PACKAGES := nmap chromium chromium-driver
+
+.PHONY: run test test-sqlite test-postgres install translations system-packages lint bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d csirt/translations 2>&1 | tail -n 2
+
+## make run: upgrade the SQLite database, make sure `admin` exists, serve with the scheduler.
+run: install
+	$(BIN)/csirt db upgrade
+	$(BIN)/csirt ensure-admin
+	@if [ "$${CSIRT_DEMO:-0}" = "1" ]; then $(BIN)/csirt demo load; fi
+	$(BIN)/csirt serve
+
+## make test: everything the suite needs, then the whole suite on SQLite and on PostgreSQL.
+test: install system-packages test-sqlite test-postgres
+
+test-sqlite: install
+	CSIRT_TEST_DATABASE_URL= $(BIN)/pytest
+
+test-postgres: install
+	$(BIN)/pytest
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = "0" ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check csirt tests
+
+bench: install
+	$(BIN)/python bench/incident_list.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

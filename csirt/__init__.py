@@ -1,0 +1,114 @@
+"""csirt: the incident desk of a provincial CSIRT.
+
+Importing the package has no side effects; `create_app()` builds an application.
+"""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import DEV_SECRET_KEY, PROJECT_ROOT, Config
+
+__version__ = "0.1.0"
+logger = logging.getLogger(__name__)
+
+
+def create_app(config=None):
+    """Build the app from `config` (default: `Config()` from the environment)."""
+    config = config or Config()
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH,
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.from_object(config)
+    if app.config["CSIRT_ENV"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise RuntimeError("CSIRT_SECRET_KEY must be set to a long random value in production")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app):
+    from . import i18n
+    from .auth.services import load_session_user
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session_user)
+    login_manager.localize_callback = i18n.gettext_proxy
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    # import models so the metadata knows every table
+    from .api import models as _api  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .auth import models as _auth  # noqa: F401
+    from .incidents import models as _incidents  # noqa: F401
+    from .systems import models as _systems  # noqa: F401
+    from .team import models as _team  # noqa: F401
+    from . import scheduler as _scheduler  # noqa: F401  (its lease table)
+
+
+def register_blueprints(app):
+    from .api.views import bp as api_bp
+    from .audit.views import bp as audit_bp
+    from .auth.views import bp as auth_bp
+    from .extensions import csrf
+    from .health import bp as health_bp
+    from .i18n import bp as i18n_bp
+    from .incidents.views import bp as incidents_bp
+    from .systems.views import bp as systems_bp
+    from .team.views import bp as team_bp
+
+    for blueprint in (auth_bp, team_bp, incidents_bp, audit_bp, systems_bp, health_bp, i18n_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
+    app.register_blueprint(api_bp)
+
+
+def register_error_handlers(app):
+    from .errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    from .ui import register
+
+    register(app)
+
+
+def register_commands(app):
+    from .cli import register
+
+    register(app)
+
+
+def register_security_headers(app):
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def version():
+    return os.environ.get("CSIRT_VERSION", __version__)

@@ -1,0 +1,103 @@
+"""The OpenAPI 3 document of /api/v1, built from the same schemas that validate requests."""
+from . import schemas
+
+LIST_PARAMS = [
+    ("status", {"type": "string", "enum": ["", "open", "new", "triaged", "contained", "eradicated",
+                                           "recovered", "closed", "rejected"]}),
+    ("severity", {"type": "string", "enum": ["", "ordinary", "serious"]}),
+    ("category", {"type": "string", "maxLength": 32}),
+    ("agency", {"type": "string", "pattern": "^[0-9]*$", "maxLength": 9}),
+    ("assignee", {"type": "string", "maxLength": 9}),
+    ("q", {"type": "string", "maxLength": 200}),
+    ("sort", {"type": "string", "enum": ["created", "updated", "discovered", "priority"]}),
+    ("dir", {"type": "string", "enum": ["asc", "desc"]}),
+    ("cursor", {"type": "string", "maxLength": 200}),
+    ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+]
+
+
+def _errors(*codes):
+    names = {400: "Invalid input", 401: "Missing or invalid token", 403: "Token lacks the scope",
+             404: "Not found or not visible", 409: "Version conflict", 413: "Too large"}
+    return {str(c): {"description": names[c], "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
+
+
+def _json_body(ref):
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def _ok(code, ref, description):
+    return {str(code): {"description": description,
+                        "content": {"application/json": {"schema": {"$ref": ref}}}}}
+
+
+ID_PARAM = {"name": "incident_id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
+def document(version):
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "csirt API", "version": version,
+                 "description": "Incidents of a provincial CSIRT. Authenticate with "
+                                "`Authorization: Bearer <token>`; tokens are created on the "
+                                "Account → API tokens page or with `csirt tokens create`."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Incident": schemas.INCIDENT_OUT,
+                "IncidentCreate": schemas.INCIDENT_CREATE,
+                "IncidentUpdate": schemas.INCIDENT_UPDATE,
+                "NoteCreate": schemas.NOTE_CREATE,
+                "StatusChange": schemas.STATUS_CHANGE,
+                "Error": schemas.ERROR_OUT,
+                "IncidentPage": {"type": "object", "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
+                    "next_cursor": {"type": ["string", "null"]}, "total": {"type": "integer"}},
+                    "required": ["items", "next_cursor", "total"]},
+                "TimelineEntry": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "kind": {"type": "string"}, "body": {"type": "string"},
+                    "at": {"type": "string"}}, "required": ["id", "kind", "body", "at"]},
+            },
+        },
+        "paths": {
+            "/incidents": {
+                "get": {"summary": "List visible incidents", "operationId": "listIncidents",
+                        "parameters": [{"name": n, "in": "query", "required": False, "schema": s}
+                                       for n, s in LIST_PARAMS],
+                        "responses": {**_ok(200, "#/components/schemas/IncidentPage", "A page"),
+                                      **_errors(400, 401, 403)}},
+                "post": {"summary": "Log an incident", "operationId": "createIncident",
+                         "requestBody": _json_body("#/components/schemas/IncidentCreate"),
+                         "responses": {**_ok(201, "#/components/schemas/Incident", "Created"),
+                                       **_errors(400, 401, 403, 413)}},
+            },
+            "/incidents/{incident_id}": {
+                "parameters": [ID_PARAM],
+                "get": {"summary": "One incident", "operationId": "getIncident",
+                        "responses": {**_ok(200, "#/components/schemas/Incident", "The incident"),
+                                      **_errors(401, 403, 404)}},
+                "patch": {"summary": "Update fields", "operationId": "updateIncident",
+                          "requestBody": _json_body("#/components/schemas/IncidentUpdate"),
+                          "responses": {**_ok(200, "#/components/schemas/Incident", "Updated"),
+                                        **_errors(400, 401, 403, 404, 409, 413)}},
+            },
+            "/incidents/{incident_id}/notes": {
+                "parameters": [ID_PARAM],
+                "post": {"summary": "Add a timeline note", "operationId": "addNote",
+                         "requestBody": _json_body("#/components/schemas/NoteCreate"),
+                         "responses": {**_ok(201, "#/components/schemas/TimelineEntry", "Added"),
+                                       **_errors(400, 401, 403, 404, 413)}},
+            },
+            "/incidents/{incident_id}/status": {
+                "parameters": [ID_PARAM],
+                "post": {"summary": "Change the status", "operationId": "changeStatus",
+                         "requestBody": _json_body("#/components/schemas/StatusChange"),
+                         "responses": {**_ok(200, "#/components/schemas/Incident", "Changed"),
+                                       **_errors(400, 401, 403, 404, 409, 413)}},
+            },
+        },
+    }

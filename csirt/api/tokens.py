@@ -1,0 +1,84 @@
+"""Token rules: create (the secret is shown once), revoke, authenticate a bearer header."""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask_babel import gettext as _
+
+from ..audit.services import record
+from ..clock import utcnow
+from ..errors import Forbidden, NotFound, ValidationError
+from ..extensions import db
+from .models import SCOPES, ApiToken
+
+PREFIX = "csirt_"
+MAX_DAYS = 366
+
+
+def _hash(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(actor, user, name, scopes, days=90):
+    """A new token for `user`; returns (row, the full token text shown once)."""
+    if actor is not None and actor.id != user.id and actor.role != "admin":
+        raise Forbidden(_("You may only create tokens for yourself."))
+    errors = {}
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = _("1–100 characters.")
+    scopes = list(dict.fromkeys(scopes or []))
+    if not scopes or any(s not in SCOPES for s in scopes):
+        errors["scopes"] = _("Choose one or more of: %(scopes)s.", scopes=", ".join(SCOPES))
+    try:
+        days = int(days)
+        if not 1 <= days <= MAX_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["days"] = _("Between 1 and %(n)d days.", n=MAX_DAYS)
+    if errors:
+        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+    lookup, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(user_id=user.id, name=name, lookup=lookup, secret_hash=_hash(secret),
+                     scopes=" ".join(scopes), created_at=now, expires_at=now + timedelta(days=days))
+    db.session.add(token)
+    db.session.flush()
+    record(actor, "token.create", token, after={"user_id": user.id, "name": name,
+                                                "scopes": token.scopes, "expires_at": token.expires_at},
+           actor_name=None if actor else "console")
+    db.session.commit()
+    return token, f"{PREFIX}{lookup}.{secret}"
+
+
+def revoke_token(actor, token_id):
+    token = db.session.get(ApiToken, token_id) if str(token_id).isdigit() else None
+    if token is None or (actor is not None and actor.role != "admin" and token.user_id != actor.id):
+        raise NotFound("token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record(actor, "token.revoke", token, after={"revoked_at": token.revoked_at},
+               actor_name=None if actor else "console")
+        db.session.commit()
+    return token
+
+
+def authenticate(header_value):
+    """The usable token for an `Authorization: Bearer ...` value, else None."""
+    if not header_value or not header_value.startswith("Bearer "):
+        return None
+    text = header_value[7:].strip()
+    if not text.startswith(PREFIX) or "." not in text:
+        return None
+    lookup, _sep, secret = text[len(PREFIX):].partition(".")
+    if len(lookup) != 16 or not secret:
+        return None
+    token = db.session.execute(db.select(ApiToken).where(ApiToken.lookup == lookup)).scalar_one_or_none()
+    if token is None or not hmac.compare_digest(token.secret_hash, _hash(secret)):
+        return None
+    now = utcnow()
+    if not token.is_usable(now):
+        return None
+    token.last_used_at = now
+    return token

@@ -1,0 +1,136 @@
+"""/api/v1: bearer-token JSON API over the same services and policy as the pages."""
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+from jsonschema import Draft202012Validator, FormatChecker
+
+from ..errors import DomainError, Forbidden, ValidationError
+from ..extensions import db
+from ..incidents import listing, policy, services
+from ..timeutil import iso_utc
+from . import openapi, schemas, tokens
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+_format_checker = FormatChecker()
+PUBLIC = {"api.openapi_document"}
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint in PUBLIC:
+        return None
+    token = tokens.authenticate(request.headers.get("Authorization", ""))
+    if token is None:
+        db.session.rollback()
+        raise Unauthorized(_("A valid bearer token is required."))
+    db.session.commit()  # last_used_at
+    g.api_token, g.api_user = token, token.user
+    return None
+
+
+def scope(name):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if name not in g.api_token.scope_list:
+                raise Forbidden(_("This token lacks the scope %(scope)s.", scope=name))
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _validated(schema):
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError(_("The body must be a JSON object."))
+    errors = {}
+    for error in Draft202012Validator(schema, format_checker=_format_checker).iter_errors(data):
+        where = ".".join(str(p) for p in error.absolute_path) or "body"
+        errors.setdefault(where, error.message[:300])
+    if errors:
+        raise ValidationError(_("The request body is not valid."), errors=errors)
+    return data
+
+
+def _person(user):
+    return None if user is None else {"id": user.id, "username": user.username, "full_name": user.full_name}
+
+
+def serialise(incident):
+    return {
+        "id": incident.id, "reference": incident.reference, "title": incident.title,
+        "description": incident.description, "category": incident.category,
+        "sub_type": incident.sub_type, "severity": incident.severity, "priority": incident.priority,
+        "tlp": incident.tlp, "status": incident.status, "source": incident.source,
+        "agency": {"id": incident.agency.id, "code": incident.agency.code, "name": incident.agency.name},
+        "assignee": _person(incident.assignee), "reporter": _person(incident.reporter),
+        "affected_systems": incident.affected_systems, "affected_servers": incident.affected_servers,
+        "discovered_at": iso_utc(incident.discovered_at), "reported_at": iso_utc(incident.reported_at),
+        "updated_at": iso_utc(incident.updated_at), "closed_at": iso_utc(incident.closed_at),
+        "resolution": incident.resolution, "version": incident.version,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    from .. import version
+    return jsonify(openapi.document(version()))
+
+
+@bp.get("/incidents")
+@scope("incidents:read")
+def list_incidents():
+    lq = listing.ListQuery.from_args(request.args)
+    result = listing.page(g.api_user, lq)
+    return jsonify({"items": [serialise(i) for i in result.items], "next_cursor": result.next_cursor,
+                    "total": result.total})
+
+
+@bp.get("/incidents/<int:incident_id>")
+@scope("incidents:read")
+def get_incident(incident_id):
+    return jsonify(serialise(policy.get_visible(g.api_user, incident_id)))
+
+
+@bp.post("/incidents")
+@scope("incidents:write")
+def create_incident():
+    data = _validated(schemas.INCIDENT_CREATE)
+    incident = services.open_incident(g.api_user, data)
+    return jsonify(serialise(incident)), 201
+
+
+@bp.patch("/incidents/<int:incident_id>")
+@scope("incidents:write")
+def update_incident(incident_id):
+    incident = policy.get_visible(g.api_user, incident_id)
+    data = _validated(schemas.INCIDENT_UPDATE)
+    version = data.pop("version", None)
+    if not data:
+        raise ValidationError(_("Nothing to update."))
+    services.update_incident(g.api_user, incident, data, version)
+    return jsonify(serialise(incident))
+
+
+@bp.post("/incidents/<int:incident_id>/notes")
+@scope("incidents:write")
+def add_note(incident_id):
+    incident = policy.get_visible(g.api_user, incident_id)
+    data = _validated(schemas.NOTE_CREATE)
+    entry = services.add_note(g.api_user, incident, data["body"], data.get("kind", "note"))
+    return jsonify({"id": entry.id, "kind": entry.kind, "body": entry.body, "at": iso_utc(entry.at)}), 201
+
+
+@bp.post("/incidents/<int:incident_id>/status")
+@scope("incidents:write")
+def change_status(incident_id):
+    incident = policy.get_visible(g.api_user, incident_id)
+    data = _validated(schemas.STATUS_CHANGE)
+    services.change_status(g.api_user, incident, data["status"], data.get("note", ""),
+                           data.get("reason"), data.get("version"))
+    return jsonify(serialise(incident))

@@ -1,0 +1,1 @@
+"""Authentication: login, logout, server-side sessions, lockout, password change."""

@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..api.models import SCOPES
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    scopes = SelectMultipleField(_l("Scopes"), choices=[(s, s) for s in SCOPES],
+                                 default=["incidents:read"],
+                                 option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    days = IntegerField(_l("Valid for (days)"), default=90, validators=[NumberRange(1, 366)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: just the CSRF token, for buttons that change something."""
+    confirm = BooleanField(default=True)

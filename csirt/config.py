@@ -1,0 +1,76 @@
+"""Configuration from environment variables, with an embedded SQLite default.
+
+Every variable is documented in README.md ("Configuration").
+"""
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # refused in production (see create_app)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name, default):
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    """Read once when the app is created, so tests can set the environment first."""
+
+    def __init__(self):
+        instance = Path(os.environ.get("CSIRT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.CSIRT_ENV = os.environ.get("CSIRT_ENV", "development")
+        self.SECRET_KEY = os.environ.get("CSIRT_SECRET_KEY", DEV_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "CSIRT_DATABASE_URL", f"sqlite:///{instance / 'csirt.sqlite'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.UPLOAD_FOLDER = os.environ.get("CSIRT_UPLOAD_FOLDER", str(instance / "evidence"))
+        # Whole-request cap: Flask answers 413 beyond it.
+        self.MAX_CONTENT_LENGTH = _env_int("CSIRT_MAX_UPLOAD_MB", 50) * 1024 * 1024
+        self.MAX_FORM_PARTS = 50
+        self.CSIRT_TIMEZONE = os.environ.get("CSIRT_TIMEZONE", "Asia/Ho_Chi_Minh")
+        self.BABEL_DEFAULT_TIMEZONE = self.CSIRT_TIMEZONE
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("CSIRT_DEFAULT_LOCALE", "vi")
+        self.CSIRT_LOCALES = ("vi", "en")
+        self.CSIRT_REF_PREFIX = os.environ.get("CSIRT_REF_PREFIX", "LC").strip().upper()
+        self.CSIRT_PROVINCE = os.environ.get("CSIRT_PROVINCE", "Lào Cai")
+        self.CSIRT_SCHEDULER = _env_bool("CSIRT_SCHEDULER", False)
+        self.CSIRT_LOGIN_MAX_FAILURES = _env_int("CSIRT_LOGIN_MAX_FAILURES", 5)
+        self.CSIRT_LOGIN_LOCK_MINUTES = _env_int("CSIRT_LOGIN_LOCK_MINUTES", 15)
+        self.CSIRT_SESSION_HOURS = _env_int("CSIRT_SESSION_HOURS", 12)
+        self.CSIRT_PAGE_SIZE = _env_int("CSIRT_PAGE_SIZE", 25)
+        production = self.CSIRT_ENV == "production"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = production
+        self.SESSION_COOKIE_NAME = "csirt_session"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = production
+        self.WTF_CSRF_TIME_LIMIT = None  # tied to the session, which expires itself
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        self.JSON_SORT_KEYS = False
+
+
+class TestConfig(Config):
+    """Configuration for the test suite: a database URL given by the tests."""
+
+    def __init__(self, database_url, instance_path):
+        os.environ.setdefault("CSIRT_INSTANCE_PATH", str(instance_path))
+        super().__init__()
+        self.INSTANCE_PATH = str(instance_path)
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.UPLOAD_FOLDER = str(Path(instance_path) / "evidence")
+        self.MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB, so the 413 test is cheap
+        self.CSIRT_SCHEDULER = False

@@ -1,0 +1,14 @@
+"""Helpers to show a service's ValidationError on a WTForms form."""
+from flask import flash
+
+
+def apply_errors(form, err):
+    """Attach the service's per-field errors to the form fields; the rest is flashed."""
+    leftover = []
+    for field, message in (getattr(err, "errors", None) or {}).items():
+        target = getattr(form, field, None) if form is not None else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [message]
+        else:
+            leftover.append(message)
+    flash(err.message + (" " + " ".join(leftover) if leftover else ""), "danger")

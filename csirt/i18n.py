@@ -1,0 +1,43 @@
+"""Locale: Vietnamese by default; the user's choice is kept in the session and on their record."""
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from .extensions import db
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale():
+    supported = current_app.config["CSIRT_LOCALES"]
+    chosen = session.get("lang")
+    if chosen in supported:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone():
+    return current_app.config["CSIRT_TIMEZONE"]
+
+
+def gettext_proxy(message):
+    return gettext(message)
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("incidents.index")
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["CSIRT_LOCALES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,1 @@
+"""Incidents: intake, lifecycle, timeline, tasks, evidence."""

@@ -1,0 +1,92 @@
+"""HTML forms of the incident pages. Values are validated again by the services."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..extensions import db
+from ..team.models import Agency, User
+from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
+
+DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _pairs(vocab):
+    return [(k, str(v)) for k, v in vocab.items()]
+
+
+def agency_choices():
+    rows = db.session.execute(db.select(Agency.id, Agency.name).where(Agency.active)
+                              .order_by(Agency.name)).all()
+    return [(str(i), n) for i, n in rows]
+
+
+def worker_choices(blank=True):
+    rows = db.session.execute(
+        db.select(User.id, User.full_name).where(User.active, User.role.in_(("admin", "coordinator", "responder")))
+        .order_by(User.full_name)).all()
+    return ([("", str(_l("(nobody)")))] if blank else []) + [(str(i), n) for i, n in rows]
+
+
+class IncidentForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    category = SelectField(_l("Category"), choices=[])
+    sub_type = SelectField(_l("Sub-type"), choices=[], validate_choice=False)
+    severity = SelectField(_l("Severity"), choices=[])
+    priority = SelectField(_l("Priority"), choices=[], default="P3")
+    tlp = SelectField(_l("TLP"), choices=[], default="AMBER")
+    agency_id = SelectField(_l("Affected agency"), choices=[], validate_choice=False)
+    affected_systems = TextAreaField(_l("Affected information systems"), validators=[Length(max=2000)])
+    affected_servers = TextAreaField(_l("Affected servers"), validators=[Length(max=2000)])
+    discovered_at = DateTimeLocalField(_l("Discovered at"), format=DT_FORMATS,
+                                       validators=[DataRequired()])
+    assignee_id = SelectField(_l("Assignee"), choices=[], validate_choice=False)
+    version = HiddenField()
+
+    def fill_choices(self, can_choose_agency, can_assign):
+        self.category.choices = _pairs(CATEGORIES)
+        self.sub_type.choices = _pairs(SUB_TYPES)
+        self.severity.choices = _pairs(SEVERITIES)
+        self.priority.choices = _pairs(PRIORITIES)
+        self.tlp.choices = _pairs(TLPS)
+        self.agency_id.choices = agency_choices()
+        self.assignee_id.choices = worker_choices()
+        if not can_choose_agency:
+            del self.agency_id
+        if not can_assign:
+            del self.assignee_id
+        return self
+
+    def service_data(self):
+        data = {k: v for k, v in self.data.items() if k not in ("csrf_token", "version")}
+        return data
+
+
+class StatusForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    reason = SelectField(_l("Reason"), choices=[("", "")] + _pairs(REJECT_REASONS), validate_choice=False)
+    note = TextAreaField(_l("Note"), validators=[Length(max=20000)])
+    version = HiddenField()
+
+
+class NoteForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("note", _l("Note")), ("action", _l("Action taken"))])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=20000)])
+
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
+    owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
+    due_at = DateTimeLocalField(_l("Due"), format=DT_FORMATS, validators=[Optional()])
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField(_l("File"))
+    description = StringField(_l("Description"), validators=[Length(max=500)])
+
+
+class AssignForm(FlaskForm):
+    assignee_id = SelectField(_l("Assignee"), choices=[], validate_choice=False)
+    version = HiddenField()

@@ -1,0 +1,141 @@
+"""Incidents and what hangs off them: timeline entries, tasks, evidence."""
+from sqlalchemy import event
+
+from ..clock import utcnow
+from ..extensions import db
+
+
+class ReferenceCounter(db.Model):
+    """Last number handed out per (prefix, year); incremented atomically."""
+
+    __tablename__ = "reference_counter"
+
+    prefix = db.Column(db.String(10), primary_key=True)
+    year = db.Column(db.Integer, primary_key=True)
+    last = db.Column(db.Integer, nullable=False, default=0)
+
+
+class Incident(db.Model):
+    __tablename__ = "incident"
+
+    id = db.Column(db.Integer, primary_key=True)
+    reference = db.Column(db.String(32), nullable=False, unique=True)
+    title = db.Column(db.String(300), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    category = db.Column(db.String(32), nullable=False, index=True)
+    sub_type = db.Column(db.String(32), nullable=False, default="")
+    severity = db.Column(db.String(16), nullable=False, default="ordinary", index=True)
+    priority = db.Column(db.String(2), nullable=False, default="P3")
+    tlp = db.Column(db.String(16), nullable=False, default="AMBER")
+    status = db.Column(db.String(16), nullable=False, default="new")
+    source = db.Column(db.String(16), nullable=False, default="manual")
+    agency_id = db.Column(db.Integer, db.ForeignKey("agency.id"), nullable=False)
+    affected_systems = db.Column(db.Text, nullable=False, default="")
+    affected_servers = db.Column(db.Text, nullable=False, default="")
+    discovered_at = db.Column(db.DateTime, nullable=False)
+    reported_at = db.Column(db.DateTime, nullable=False)
+    reporter_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False)
+    assignee_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    closed_at = db.Column(db.DateTime)
+    resolution = db.Column(db.Text, nullable=False, default="")
+    reject_reason = db.Column(db.String(32))
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    agency = db.relationship("Agency", lazy="joined")
+    reporter = db.relationship("User", foreign_keys=[reporter_id], lazy="joined")
+    assignee = db.relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    timeline = db.relationship("TimelineEntry", back_populates="incident", order_by="TimelineEntry.id",
+                               lazy="dynamic", passive_deletes=True)
+    tasks = db.relationship("Task", back_populates="incident", order_by="Task.id",
+                            passive_deletes=True)
+    evidence = db.relationship("Evidence", back_populates="incident", order_by="Evidence.id",
+                               passive_deletes=True)
+
+    # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Composite indexes serve the list's filters with its default keyset order (id).
+        db.Index("ix_incident_status_id", "status", "id"),
+        db.Index("ix_incident_agency_id_id", "agency_id", "id"),
+        db.Index("ix_incident_updated_at_id", "updated_at", "id"),
+        db.Index("ix_incident_discovered_at_id", "discovered_at", "id"),
+        db.Index("ix_incident_priority_id", "priority", "id"),
+        db.CheckConstraint("severity in ('ordinary', 'serious')", name="severity"),
+        db.CheckConstraint("priority in ('P1', 'P2', 'P3', 'P4')", name="priority"),
+        db.CheckConstraint(
+            "status in ('new', 'triaged', 'contained', 'eradicated', 'recovered', 'closed', 'rejected')",
+            name="status",
+        ),
+    )
+
+    def __repr__(self):
+        return f"<Incident {self.reference}>"
+
+
+class TimelineEntry(db.Model):
+    """Append-only record of what happened to an incident, in order."""
+
+    __tablename__ = "timeline_entry"
+
+    id = db.Column(db.Integer, primary_key=True)
+    incident_id = db.Column(db.Integer, db.ForeignKey("incident.id", ondelete="CASCADE"),
+                            nullable=False)
+    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    author_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    kind = db.Column(db.String(16), nullable=False)
+    body = db.Column(db.Text, nullable=False, default="")
+    data = db.Column(db.JSON)
+
+    author = db.relationship("User", lazy="joined")
+    incident = db.relationship("Incident", back_populates="timeline")
+    __table_args__ = (db.Index("ix_timeline_entry_incident_id_id", "incident_id", "id"),)
+
+
+class Task(db.Model):
+    __tablename__ = "incident_task"
+
+    id = db.Column(db.Integer, primary_key=True)
+    incident_id = db.Column(db.Integer, db.ForeignKey("incident.id", ondelete="CASCADE"),
+                            nullable=False, index=True)
+    title = db.Column(db.String(300), nullable=False)
+    owner_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    due_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    done_at = db.Column(db.DateTime)
+    done_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+
+    owner = db.relationship("User", foreign_keys=[owner_id], lazy="joined")
+    done_by = db.relationship("User", foreign_keys=[done_by_id], lazy="joined")
+    incident = db.relationship("Incident", back_populates="tasks")
+
+
+class Evidence(db.Model):
+    __tablename__ = "evidence"
+
+    id = db.Column(db.Integer, primary_key=True)
+    incident_id = db.Column(db.Integer, db.ForeignKey("incident.id", ondelete="CASCADE"),
+                            nullable=False, index=True)
+    original_name = db.Column(db.String(255), nullable=False)
+    stored_name = db.Column(db.String(64), nullable=False, unique=True)
+    content_type = db.Column(db.String(100), nullable=False, default="application/octet-stream")
+    size = db.Column(db.BigInteger, nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)
+    description = db.Column(db.String(500), nullable=False, default="")
+    added_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False)
+    added_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    added_by = db.relationship("User", lazy="joined")
+    incident = db.relationship("Incident", back_populates="evidence")
+
+
+class TimelineIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(TimelineEntry, "before_update")
+@event.listens_for(TimelineEntry, "before_delete")
+def _refuse_change(mapper, connection, target):
+    raise TimelineIsAppendOnly("timeline entries cannot be changed or deleted")

@@ -1,0 +1,78 @@
+"""Who may see and do what with incidents. Agency scoping lives here and nowhere else.
+
+Roles (DOMAIN.md §1): members (agency liaisons) see and log their own agency's incidents;
+responders and coordinators work every incident; managers read everything; admins do everything.
+"""
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from .models import Incident
+
+WORKERS = ("admin", "coordinator", "responder")
+READERS_OF_ALL = ("admin", "manager", "coordinator", "responder")
+
+
+def visible_incidents(user, query=None):
+    """`query` (default: all incidents) narrowed to those `user` may see."""
+    query = query if query is not None else db.select(Incident)
+    if user is None or not getattr(user, "is_active", False):
+        return query.where(db.false())
+    if user.role in READERS_OF_ALL:
+        return query
+    return query.where(Incident.agency_id == user.agency_id)
+
+
+def can_see(user, incident):
+    if user is None or not user.is_active:
+        return False
+    return user.role in READERS_OF_ALL or incident.agency_id == user.agency_id
+
+
+def get_visible(user, incident_id):
+    """The incident, or NotFound when it does not exist or `user` may not see it."""
+    try:
+        incident_id = int(incident_id)
+    except (TypeError, ValueError):
+        raise NotFound("incident") from None
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or not can_see(user, incident):
+        raise NotFound("incident")
+    return incident
+
+
+def get_visible_by_reference(user, reference):
+    incident = db.session.execute(
+        db.select(Incident).where(Incident.reference == str(reference)[:32])
+    ).scalar_one_or_none()
+    if incident is None or not can_see(user, incident):
+        raise NotFound("incident")
+    return incident
+
+
+# --- actions -------------------------------------------------------------------------
+
+def can_create(user):
+    return user.role in WORKERS or user.role == "member"
+
+
+def can_work(user, incident):
+    """Edit fields, change status, assign, manage tasks."""
+    return user.role in WORKERS and can_see(user, incident)
+
+
+def can_contribute(user, incident):
+    """Add notes and evidence: those who work it, and the agency's own liaisons."""
+    return can_work(user, incident) or (user.role == "member" and can_see(user, incident))
+
+
+def can_choose_agency(user):
+    """Members always log for their own agency."""
+    return user.role in WORKERS
+
+
+def require(allowed, message):
+    if not allowed:
+        raise Forbidden(message)
+
+
+def can_work_any(user):
+    return user.role in WORKERS

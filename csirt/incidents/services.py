@@ -1,0 +1,173 @@
+"""Incident rules: open, edit, assign, move through the lifecycle, add notes.
+
+Each public function takes the acting user, checks the policy, changes the records, writes the
+timeline and the audit log, and commits once. Tasks and evidence live in their own modules.
+"""
+import logging
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit.services import diff, record, snapshot
+from ..clock import utcnow
+from ..errors import Conflict, ValidationError
+from ..extensions import db
+from ..timeutil import utc_to_local
+from . import lifecycle, policy
+from .models import Incident, TimelineEntry
+from .references import next_reference
+from .validation import clean_incident
+from .vocab import REJECT_REASONS
+
+logger = logging.getLogger(__name__)
+
+AUDITED = ("title", "description", "category", "sub_type", "severity", "priority", "tlp", "status",
+           "agency_id", "affected_systems", "affected_servers", "discovered_at", "assignee_id",
+           "resolution", "reject_reason")
+NOTE_LIMIT = 20000
+
+
+def _commit():
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("Someone else changed this incident; reload it and try again.")) from None
+
+
+def _check_version(incident, expected_version):
+    if expected_version is None:
+        return
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The form is missing its version; reload and try again.")) from None
+    if expected != incident.version:
+        raise Conflict(_("Someone else changed this incident; reload it and try again."))
+
+
+def _timeline(incident, actor, kind, body="", data=None):
+    entry = TimelineEntry(incident=incident, author_id=getattr(actor, "id", None), kind=kind,
+                          body=body, data=data, at=utcnow())
+    db.session.add(entry)
+    return entry
+
+
+def open_incident(actor, data, source="manual"):
+    """Create an incident from `data` (validated here), with its first timeline entry."""
+    policy.require(policy.can_create(actor), _("You may not log incidents."))
+    values = clean_incident(data)
+    if not policy.can_choose_agency(actor) or not values.get("agency_id"):
+        values["agency_id"] = actor.agency_id
+    if not policy.can_work_any(actor):
+        values.pop("assignee_id", None)
+    now = utcnow()
+    if values["discovered_at"] > now:
+        raise ValidationError(_("Please correct the marked fields."),
+                              errors={"discovered_at": _("Cannot be in the future.")})
+    year = utc_to_local(now).year
+    incident = Incident(
+        reference=next_reference(current_app.config["CSIRT_REF_PREFIX"], year),
+        status="new", source=source, reporter_id=actor.id, reported_at=now, created_at=now,
+        updated_at=now, **values,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    _timeline(incident, actor, "created", data={"reference": incident.reference})
+    if incident.assignee_id:
+        _timeline(incident, actor, "assignment", data={"from": None, "to": incident.assignee_id})
+    record(actor, "incident.create", incident, after=snapshot(incident, AUDITED))
+    _commit()
+    logger.info("incident %s opened by %s", incident.reference, actor.username)
+    return incident
+
+
+def update_incident(actor, incident, data, expected_version=None):
+    """Edit the editable fields; refuses a stale version."""
+    policy.require(policy.can_work(actor, incident), _("You may not edit this incident."))
+    _check_version(incident, expected_version)
+    values = clean_incident(data, partial=True)
+    if "discovered_at" in values and values["discovered_at"] > utcnow():
+        raise ValidationError(_("Please correct the marked fields."),
+                              errors={"discovered_at": _("Cannot be in the future.")})
+    if "agency_id" in values and not values["agency_id"]:
+        values.pop("agency_id")
+    before = snapshot(incident, AUDITED)
+    old_assignee = incident.assignee_id
+    for key, value in values.items():
+        setattr(incident, key, value)
+    after = snapshot(incident, AUDITED)
+    changed_before, changed_after = diff(before, after)
+    if not changed_after:
+        return incident
+    incident.updated_at = utcnow()
+    if incident.assignee_id != old_assignee:
+        _timeline(incident, actor, "assignment", data={"from": old_assignee, "to": incident.assignee_id})
+    other = sorted(k for k in changed_after if k != "assignee_id")
+    if other:
+        _timeline(incident, actor, "edit", data={"fields": other})
+    record(actor, "incident.update", incident, before=changed_before, after=changed_after)
+    _commit()
+    return incident
+
+
+def assign_incident(actor, incident, assignee_id, expected_version=None):
+    return update_incident(actor, incident, {"assignee_id": assignee_id}, expected_version)
+
+
+def change_status(actor, incident, target, note="", reason=None, expected_version=None):
+    """Move the incident to `target` if the lifecycle allows it; rejecting needs a reason,
+    closing needs a summary of outcome and lessons."""
+    policy.require(policy.can_work(actor, incident), _("You may not change the status of this incident."))
+    _check_version(incident, expected_version)
+    current = incident.status
+    if not lifecycle.is_allowed(current, target):
+        raise ValidationError(_("An incident cannot go from this status to that one."),
+                              errors={"status": _("Not allowed from the current status.")})
+    note = (note or "").strip()
+    if len(note) > NOTE_LIMIT:
+        raise ValidationError(_("The note is too long."), errors={"note": _("Too long.")})
+    if target == "rejected" and reason not in REJECT_REASONS:
+        raise ValidationError(_("Say why the incident is rejected."),
+                              errors={"reason": _("Choose a reason.")})
+    if target == "closed" and not note:
+        raise ValidationError(_("Closing needs a summary of the outcome and lessons learned."),
+                              errors={"note": _("This field is required.")})
+    before = snapshot(incident, AUDITED)
+    now = utcnow()
+    incident.status = target
+    incident.updated_at = now
+    if target in lifecycle.FINAL_STATUSES:
+        incident.closed_at = now
+        incident.resolution = note
+        incident.reject_reason = reason if target == "rejected" else None
+    elif lifecycle.is_reopen(current, target):
+        incident.closed_at = None
+        incident.reject_reason = None
+    _timeline(incident, actor, "status", body=note,
+              data={"from": current, "to": target, "reason": reason if target == "rejected" else None})
+    changed_before, changed_after = diff(before, snapshot(incident, AUDITED))
+    action = "incident.reopen" if lifecycle.is_reopen(current, target) else "incident.status"
+    record(actor, action, incident, before=changed_before, after=changed_after)
+    _commit()
+    return incident
+
+
+def add_note(actor, incident, body, kind="note"):
+    """Append a Markdown note (or an 'action taken') to the timeline."""
+    policy.require(policy.can_contribute(actor, incident), _("You may not add notes to this incident."))
+    if kind not in ("note", "action"):
+        raise ValidationError(_("Unknown kind of entry."), errors={"kind": _("Choose note or action.")})
+    body = (body or "").strip() if isinstance(body, str) else None
+    if not body:
+        raise ValidationError(_("The note is empty."), errors={"body": _("This field is required.")})
+    if len(body) > NOTE_LIMIT:
+        raise ValidationError(_("The note is too long."),
+                              errors={"body": _("At most %(n)d characters.", n=NOTE_LIMIT)})
+    entry = _timeline(incident, actor, kind, body=body)
+    incident.updated_at = utcnow()
+    db.session.flush()
+    record(actor, f"incident.{kind}", incident, after={"timeline_entry": entry.id})
+    _commit()
+    return entry

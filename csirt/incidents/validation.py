@@ -1,0 +1,110 @@
+"""One validator for incident input, shared by the HTML forms and the JSON API."""
+from flask_babel import gettext as _
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..team.models import Agency, User
+from ..timeutil import parse_iso
+from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
+
+# Fields a request may set. Everything else (id, reference, status, reporter, version...) is
+# owned by the services: mass assignment is refused by construction.
+EDITABLE = ("title", "description", "category", "sub_type", "severity", "priority", "tlp",
+            "agency_id", "affected_systems", "affected_servers", "discovered_at", "assignee_id")
+LIMITS = {"title": 300, "description": 20000, "affected_systems": 2000, "affected_servers": 2000}
+
+
+def _text(name, value, errors, required=False):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[name] = _("Must be text.")
+        return None
+    value = value.strip()
+    if required and not value:
+        errors[name] = _("This field is required.")
+    elif len(value) > LIMITS[name]:
+        errors[name] = _("At most %(n)d characters.", n=LIMITS[name])
+    elif "\x00" in value:
+        errors[name] = _("Contains a character that is not allowed.")
+    return value
+
+
+def _choice(name, value, vocab, errors):
+    if value not in vocab:
+        errors[name] = _("Choose one of the listed values.")
+    return value
+
+
+def _when(name, value, errors):
+    if value is None or value == "":
+        errors[name] = _("This field is required.")
+        return None
+    if hasattr(value, "year"):
+        from ..timeutil import local_to_utc
+        return local_to_utc(value)
+    try:
+        return parse_iso(value)
+    except (ValueError, TypeError):
+        errors[name] = _("Not a valid date and time.")
+        return None
+
+
+def _int_or_none(name, value, errors):
+    if value in (None, "", 0, "0"):
+        return None
+    if isinstance(value, bool):
+        errors[name] = _("Not a valid choice.")
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        errors[name] = _("Not a valid choice.")
+        return None
+
+
+def clean_incident(data, partial=False):
+    """Validated, normalised values for the keys present in `data` (all required ones if not
+    partial). Raises ValidationError with a message per field; unknown keys are an error."""
+    errors = {}
+    unknown = sorted(set(data) - set(EDITABLE))
+    for key in unknown:
+        errors[key] = _("This field cannot be set.")
+    out = {}
+
+    def present(key):
+        return key in data or not partial
+
+    if present("title"):
+        out["title"] = _text("title", data.get("title"), errors, required=True)
+    for key in ("description", "affected_systems", "affected_servers"):
+        if key in data:
+            out[key] = _text(key, data.get(key), errors)
+    if present("category"):
+        out["category"] = _choice("category", data.get("category"), CATEGORIES, errors)
+    if "sub_type" in data:
+        out["sub_type"] = _choice("sub_type", data.get("sub_type") or "", SUB_TYPES, errors)
+    for key, vocab in (("severity", SEVERITIES), ("priority", PRIORITIES), ("tlp", TLPS)):
+        if key in data:
+            out[key] = _choice(key, data.get(key), vocab, errors)
+    if present("discovered_at"):
+        out["discovered_at"] = _when("discovered_at", data.get("discovered_at"), errors)
+    if "agency_id" in data:
+        agency_id = _int_or_none("agency_id", data.get("agency_id"), errors)
+        if agency_id is not None:
+            agency = db.session.get(Agency, agency_id)
+            if agency is None or not agency.active:
+                errors["agency_id"] = _("Unknown agency.")
+        elif "agency_id" not in errors and not partial:
+            pass  # defaulted by the service to the actor's agency
+        out["agency_id"] = agency_id
+    if "assignee_id" in data:
+        assignee_id = _int_or_none("assignee_id", data.get("assignee_id"), errors)
+        if assignee_id is not None:
+            user = db.session.get(User, assignee_id)
+            if user is None or not user.active or user.role not in ("admin", "coordinator", "responder"):
+                errors["assignee_id"] = _("The assignee must be an active responder or coordinator.")
+        out["assignee_id"] = assignee_id
+    if errors:
+        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+    return out

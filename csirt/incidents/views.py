@@ -1,0 +1,217 @@
+"""Incident pages: thin views that parse, call a service and render."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..forms_util import apply_errors
+from ..team.models import Agency
+from ..timeutil import local_to_utc
+from . import evidence as evidence_service
+from . import evidence_store, export, lifecycle, listing, policy, services, tasks
+from .forms import EvidenceForm, IncidentForm, NoteForm, StatusForm, TaskForm, worker_choices
+
+bp = Blueprint("incidents", __name__)
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    return None
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("incidents.index"))
+
+
+@bp.get("/incidents")
+def index():
+    try:
+        lq = listing.ListQuery.from_args(request.args, current_app.config["CSIRT_PAGE_SIZE"])
+    except ValidationError as err:
+        flash(err.message + " " + " ".join(err.errors.values()), "danger")
+        lq = listing.ListQuery(limit=current_app.config["CSIRT_PAGE_SIZE"])
+    result = listing.page(current_user, lq)
+    agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars().all()
+    if current_user.role == "member":
+        agencies = [a for a in agencies if a.id == current_user.agency_id]
+    export_url = url_for("incidents.export_csv", **lq.active_filters(), sort=lq.sort, dir=lq.direction)
+    return render_template("incidents/index.html", page=result, lq=lq, agencies=agencies, export_url=export_url,
+                           workers=worker_choices(blank=False), can_create=policy.can_create(current_user))
+
+
+@bp.get("/incidents/export.csv")
+def export_csv():
+    try:
+        lq = listing.ListQuery.from_args(request.args)
+    except ValidationError as err:
+        abort(400, err.message)
+    return export.csv_response(current_user, lq)
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+def new():
+    policy.require(policy.can_create(current_user), _("You may not log incidents."))
+    form = IncidentForm().fill_choices(policy.can_choose_agency(current_user),
+                                       policy.can_work_any(current_user))
+    if request.method == "GET":
+        if form.agency_id is not None:
+            form.agency_id.data = str(current_user.agency_id)
+    if form.validate_on_submit():
+        try:
+            incident = services.open_incident(current_user, form.service_data())
+        except ValidationError as err:
+            apply_errors(form, err)
+        else:
+            flash(_("Incident %(ref)s was logged.", ref=incident.reference), "success")
+            return redirect(url_for("incidents.view", incident_id=incident.id))
+    elif request.method == "POST":
+        flash(_("Please correct the marked fields."), "danger")
+    return render_template("incidents/form.html", form=form, incident=None), 200 if request.method == "GET" or not form.errors else 400
+
+
+@bp.get("/incidents/<int:incident_id>")
+def view(incident_id):
+    incident = policy.get_visible(current_user, incident_id)
+    return _render_view(incident)
+
+
+def _render_view(incident, status=200, note_form=None, task_form=None, evidence_form=None,
+                 status_form=None):
+    task_form = task_form or TaskForm()
+    task_form.owner_id.choices = worker_choices()
+    timeline = incident.timeline.all()
+    return render_template(
+        "incidents/view.html", incident=incident, timeline=timeline,
+        note_form=note_form or NoteForm(), task_form=task_form,
+        evidence_form=evidence_form or EvidenceForm(), status_form=status_form or StatusForm(),
+        targets=lifecycle.allowed_targets(incident.status),
+        can_work=policy.can_work(current_user, incident),
+        can_contribute=policy.can_contribute(current_user, incident),
+    ), status
+
+
+@bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
+def edit(incident_id):
+    incident = policy.get_visible(current_user, incident_id)
+    policy.require(policy.can_work(current_user, incident), _("You may not edit this incident."))
+    form = IncidentForm(obj=incident).fill_choices(True, True)
+    if request.method == "GET":
+        form.agency_id.data = str(incident.agency_id)
+        form.assignee_id.data = str(incident.assignee_id or "")
+        from ..timeutil import utc_to_local
+        form.discovered_at.data = utc_to_local(incident.discovered_at).replace(tzinfo=None)
+        form.version.data = incident.version
+    if form.validate_on_submit():
+        try:
+            services.update_incident(current_user, incident, form.service_data(), form.version.data)
+        except ValidationError as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            flash(_("The incident was saved."), "success")
+            return redirect(url_for("incidents.view", incident_id=incident.id))
+    code = 200 if request.method == "GET" else 400
+    return render_template("incidents/form.html", form=form, incident=incident), code
+
+
+@bp.post("/incidents/<int:incident_id>/status")
+def change_status(incident_id):
+    incident = policy.get_visible(current_user, incident_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_view(incident, 400, status_form=form)
+    try:
+        services.change_status(current_user, incident, form.target.data, form.note.data,
+                               form.reason.data or None, form.version.data)
+    except ValidationError as err:
+        db.session.rollback()
+        apply_errors(form, err)
+        return _render_view(incident, 400, status_form=form)
+    flash(_("Status changed to %(status)s.", status=_label_status(incident.status)), "success")
+    return redirect(url_for("incidents.view", incident_id=incident.id))
+
+
+def _label_status(status):
+    from .vocab import STATUSES, label
+    return label(STATUSES, status)
+
+
+@bp.post("/incidents/<int:incident_id>/notes")
+def add_note(incident_id):
+    incident = policy.get_visible(current_user, incident_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("The note is empty."), "danger")
+        return _render_view(incident, 400, note_form=form)
+    try:
+        services.add_note(current_user, incident, form.body.data, form.kind.data)
+    except ValidationError as err:
+        apply_errors(form, err)
+        return _render_view(incident, 400, note_form=form)
+    flash(_("The note was added."), "success")
+    return redirect(url_for("incidents.view", incident_id=incident.id) + "#timeline")
+
+
+@bp.post("/incidents/<int:incident_id>/tasks")
+def add_task(incident_id):
+    incident = policy.get_visible(current_user, incident_id)
+    form = TaskForm()
+    form.owner_id.choices = worker_choices()
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_view(incident, 400, task_form=form)
+    try:
+        tasks.add_task(current_user, incident, form.title.data, form.owner_id.data or None,
+                       local_to_utc(form.due_at.data) if form.due_at.data else None)
+    except ValidationError as err:
+        apply_errors(form, err)
+        return _render_view(incident, 400, task_form=form)
+    flash(_("The task was added."), "success")
+    return redirect(url_for("incidents.view", incident_id=incident.id) + "#tasks")
+
+
+@bp.post("/incidents/<int:incident_id>/tasks/<int:task_id>/<any(done, reopen):action>")
+def toggle_task(incident_id, task_id, action):
+    incident = policy.get_visible(current_user, incident_id)
+    from ..auth.forms import ConfirmForm
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    tasks.set_task_done(current_user, incident, task_id, done=(action == "done"))
+    return redirect(url_for("incidents.view", incident_id=incident.id) + "#tasks")
+
+
+@bp.post("/incidents/<int:incident_id>/evidence")
+def upload_evidence(incident_id):
+    incident = policy.get_visible(current_user, incident_id)
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_view(incident, 400, evidence_form=form)
+    upload = request.files.get("file")
+    try:
+        item = evidence_service.add_evidence(
+            current_user, incident, upload.stream if upload else None,
+            upload.filename if upload else None, form.description.data,
+            upload.mimetype if upload else None)
+    except ValidationError as err:
+        apply_errors(form, err)
+        return _render_view(incident, 400, evidence_form=form)
+    flash(_("Evidence %(name)s was stored; SHA-256 %(hash)s.", name=item.original_name, hash=item.sha256),
+          "success")
+    return redirect(url_for("incidents.view", incident_id=incident.id) + "#evidence")
+
+
+@bp.get("/incidents/<int:incident_id>/evidence/<int:evidence_id>")
+def download_evidence(incident_id, evidence_id):
+    incident = policy.get_visible(current_user, incident_id)
+    item = evidence_service.get_evidence(current_user, incident, evidence_id)
+    response = send_file(evidence_store.path_of(item.stored_name), as_attachment=True,
+                         download_name=item.original_name, mimetype="application/octet-stream",
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Evidence-SHA256"] = item.sha256
+    return response

@@ -1,0 +1,1 @@
+"""Team: agencies of the constituency, members and their roles."""

@@ -77,6 +77,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def handle_csrf(err):
+        logger.warning("CSRF refused on %s %s: %s", request.method, request.path, err.description)
         return _respond(400, _("The form expired or was not sent from this site; reload and try again."))
 
     @app.errorhandler(HTTPException)

@@ -1,5 +1,5 @@
 """Locale: Vietnamese by default; the user's choice is kept in the session and on their record."""
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ bp = Blueprint("i18n", __name__)
 
 def select_locale():
     supported = current_app.config["CSIRT_LOCALES"]
+    if not has_request_context():  # console, scheduler
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in supported:
         return chosen

@@ -44,20 +44,20 @@ def register(app):
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.filters["markdown"] = markdown.render
-    app.jinja_env.globals["url_with"] = url_with
+    # globals, so imported macros see them too
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        vocab=vocab,
+        label=vocab.label,
+        status_badge=lambda s: STATUS_BADGES.get(s, "text-bg-secondary"),
+        tlp_badge=lambda t: TLP_BADGES.get(t, "text-bg-secondary"),
+        role_label=role_label,
+        province=app.config["CSIRT_PROVINCE"],
+    )
 
     @app.context_processor
     def inject():
-        return {
-            "vocab": vocab,
-            "label": vocab.label,
-            "status_badge": lambda s: STATUS_BADGES.get(s, "text-bg-secondary"),
-            "tlp_badge": lambda t: TLP_BADGES.get(t, "text-bg-secondary"),
-            "current_locale": str(get_locale()),
-            "province": app.config["CSIRT_PROVINCE"],
-            "role_label": role_label,
-            "current_user": current_user,
-        }
+        return {"current_locale": str(get_locale()), "current_user": current_user}
 
 
 def role_label(role):

@@ -3,6 +3,7 @@
 `CSIRT_TEST_DATABASE_URL` chooses the server; for PostgreSQL each test session works in a
 database of its own (created here and dropped after), so parallel runs never collide.
 """
+import contextvars
 import os
 import re
 import uuid
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from csirt import create_app
 from csirt.config import TestConfig
 from csirt.extensions import db as _db
+from flask.testing import FlaskClient
 
 from . import factories
 
@@ -60,10 +62,21 @@ def _schema(database_url, tmp_path_factory):
     return True
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a context of its own, as in production: the test's app context
+    (and its `g`, its database session) is not shared with the request."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.expire_all()  # the test's session sees what the request committed
+        return response
+
+
 @pytest.fixture
 def app(database_url, _schema, tmp_path):
     """A fresh app for each test; every table is emptied afterwards."""
     app = create_app(TestConfig(database_url, tmp_path / "instance"))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         _db.session.rollback()

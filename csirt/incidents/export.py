@@ -1,6 +1,7 @@
 """CSV export of the filtered incident list, streamed, safe to open in a spreadsheet."""
 import csv
 import io
+from types import SimpleNamespace
 
 from flask import Response, stream_with_context
 from flask_babel import gettext as _
@@ -34,6 +35,9 @@ def _row(i):
 
 
 def csv_response(user, lq):
+    header = _header()
+    # the generator outlives this request's session: keep only what the visibility filter needs
+    reader = SimpleNamespace(id=user.id, role=user.role, agency_id=user.agency_id, is_active=user.is_active)
     record(user, "incident.export", object_type="incident", object_id="*", after=lq.active_filters())
     db.session.commit()
 
@@ -41,8 +45,8 @@ def csv_response(user, lq):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # BOM so spreadsheet programs read UTF-8 Vietnamese correctly
-        writer.writerow(_header())
-        for incident in listing.iterate(user, lq):
+        writer.writerow(header)
+        for incident in listing.iterate(reader, lq):
             writer.writerow([safe_cell(v) for v in _row(incident)])
             if buffer.tell() > 32768:
                 yield buffer.getvalue()

@@ -33,6 +33,8 @@ def create_app(config=None):
 
 
 def register_extensions(app):
+    from flask_babel import lazy_gettext
+
     from . import i18n
     from .auth.services import load_session_user
     from .extensions import babel, csrf, db, login_manager, migrate
@@ -47,7 +49,7 @@ def register_extensions(app):
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
     login_manager.localize_callback = i18n.gettext_proxy
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     # import models so the metadata knows every table
     from .api import models as _api  # noqa: F401

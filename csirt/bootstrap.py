@@ -12,7 +12,7 @@ def ensure_admin(password=None):
     """Create `admin` if missing. Returns (created, generated_password_or_None)."""
     if db.session.execute(db.select(User.id).where(User.username == ADMIN_USERNAME)).first():
         return False, None
-    agency = db.session.execute(db.select(Agency).order_by(Agency.id)).scalars().first()
+    agency = db.session.execute(db.select(Agency).where(Agency.code == "CSIRT")).scalar_one_or_none()
     if agency is None:
         agency = services.create_agency(None, {"code": "CSIRT", "name": "Đơn vị chuyên trách ATTT",
                                                "kind": "dedicated_unit"})

@@ -64,6 +64,8 @@ class Config:
 class TestConfig(Config):
     """Configuration for the test suite: a database URL given by the tests."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url, instance_path):
         os.environ.setdefault("CSIRT_INSTANCE_PATH", str(instance_path))
         super().__init__()

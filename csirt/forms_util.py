@@ -1,5 +1,9 @@
 """Helpers to show a service's ValidationError on a WTForms form."""
 from flask import flash
+from flask_babel import lazy_gettext as _l
+
+# WTForms ships no Vietnamese messages: validators that people can trip get ours.
+REQUIRED = _l("This field is required.")
 
 
 def apply_errors(form, err):

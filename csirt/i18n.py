@@ -1,6 +1,7 @@
 """Locale: Vietnamese by default; the user's choice is kept in the session and on their record."""
 from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from .extensions import db
@@ -25,7 +26,8 @@ def select_timezone():
 
 
 def gettext_proxy(message):
-    return gettext(message)
+    """Flask-Login's messages: a lazy string is translated when it is read."""
+    return str(message) if isinstance(message, LazyString) else gettext(message)
 
 
 def _safe_next(target):

@@ -5,24 +5,26 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..api.models import SCOPES
+from ..forms_util import REQUIRED
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED), Length(max=256)])
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     scopes = SelectMultipleField(_l("Scopes"), choices=[(s, s) for s in SCOPES],
                                  default=["incidents:read"],
                                  option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
-    days = IntegerField(_l("Valid for (days)"), default=90, validators=[NumberRange(1, 366)])
+    days = IntegerField(_l("Valid for (days)"), default=90,
+                        validators=[NumberRange(1, 366, _l("Between %(min)d and %(max)d."))])
 
 
 class ConfirmForm(FlaskForm):

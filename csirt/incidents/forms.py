@@ -6,6 +6,7 @@ from wtforms import (DateTimeLocalField, HiddenField, SelectField, StringField, 
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
+from ..forms_util import REQUIRED
 from ..team.models import Agency, User
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
 
@@ -30,7 +31,7 @@ def worker_choices(blank=True):
 
 
 class IncidentForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
     category = SelectField(_l("Category"), choices=[])
     sub_type = SelectField(_l("Sub-type"), choices=[], validate_choice=False)
@@ -41,7 +42,7 @@ class IncidentForm(FlaskForm):
     affected_systems = TextAreaField(_l("Affected information systems"), validators=[Length(max=2000)])
     affected_servers = TextAreaField(_l("Affected servers"), validators=[Length(max=2000)])
     discovered_at = DateTimeLocalField(_l("Discovered at"), format=DT_FORMATS,
-                                       validators=[DataRequired()])
+                                       validators=[DataRequired(REQUIRED)])
     assignee_id = SelectField(_l("Assignee"), choices=[], validate_choice=False)
     version = HiddenField()
 
@@ -73,11 +74,11 @@ class StatusForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("note", _l("Note")), ("action", _l("Action taken"))])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=20000)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
 
 
 class TaskForm(FlaskForm):
-    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Task"), validators=[DataRequired(REQUIRED), Length(max=300)])
     owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
     due_at = DateTimeLocalField(_l("Due"), format=DT_FORMATS, validators=[Optional()])
 

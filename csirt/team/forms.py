@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms_util import REQUIRED
 from .models import AGENCY_KINDS, ROLES
 
 
@@ -13,8 +14,8 @@ def kind_label(kind):
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     title = StringField(_l("Job title"), validators=[Length(max=200)])
     agency_id = SelectField(_l("Agency"), choices=[], validate_choice=False)
     role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
@@ -32,8 +33,8 @@ class UserForm(FlaskForm):
 
 
 class AgencyForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[(k, k) for k in AGENCY_KINDS])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Length(max=50)])
@@ -45,4 +46,4 @@ class AgencyForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED), Length(max=256)])

@@ -1,0 +1,147 @@
+"""Operations: migrations, health, backup and restore, demo data, configuration guards."""
+import hashlib
+import io
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from csirt import create_app
+from csirt.config import Config, TestConfig
+from csirt.extensions import db as _db
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A database with no tables: a new SQLite file, or a new PostgreSQL database."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}", None
+        return
+    from tests.conftest import _drop_pg_database, _make_pg_database
+
+    base = os.environ["CSIRT_TEST_DATABASE_URL"]
+    url, name = _make_pg_database(base)
+    yield url.render_as_string(hide_password=False), name
+    _drop_pg_database(base, name)
+
+
+def test_migrations_upgrade_an_empty_database_and_match_the_models(empty_database, tmp_path):
+    from flask_migrate import upgrade
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    url, _name = empty_database
+    app = create_app(TestConfig(url, tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        tables = set(sa.inspect(_db.engine).get_table_names())
+        assert {"incident", "user_account", "agency", "audit_log", "evidence", "api_token"} <= tables
+        with _db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata)
+        assert diff == [], f"models and migrations differ; run `csirt db migrate`: {diff}"
+        _db.engine.dispose()
+
+
+def test_cli_db_check_reports_no_pending_changes(empty_database, tmp_path):
+    url, _name = empty_database
+    app = create_app(TestConfig(url, tmp_path / "instance"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def test_production_refuses_the_development_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("CSIRT_ENV", "production")
+    monkeypatch.delenv("CSIRT_SECRET_KEY", raising=False)
+    monkeypatch.setenv("CSIRT_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="CSIRT_SECRET_KEY"):
+        create_app(Config())
+    monkeypatch.setenv("CSIRT_SECRET_KEY", "x" * 48)
+    app = create_app(Config())
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_healthz_says_unavailable_when_the_database_is_down(app, client, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("down"))
+
+    monkeypatch.setattr(Session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"
+
+
+def test_demo_load_is_idempotent_and_builds_the_province(app, db):
+    from csirt.demo import load
+    from csirt.incidents.models import Incident
+    from csirt.systems.models import Server
+    from csirt.team.models import Agency, User
+
+    first = load()
+    counts = lambda m: db.session.execute(sa.select(sa.func.count()).select_from(m)).scalar()  # noqa: E731
+    snapshot = {m.__name__: counts(m) for m in (Agency, User, Server, Incident)}
+    assert snapshot["Agency"] >= 18 and snapshot["User"] >= 50 and snapshot["Incident"] >= 30
+    physical = db.session.execute(sa.select(sa.func.count()).where(Server.kind == "physical")).scalar()
+    assert (snapshot["Server"], physical) == (15, 5)
+    statuses = set(db.session.execute(sa.select(Incident.status).distinct()).scalars())
+    assert statuses == {"new", "triaged", "contained", "eradicated", "recovered", "closed", "rejected"}
+    second = load()
+    assert {m.__name__: counts(m) for m in (Agency, User, Server, Incident)} == snapshot
+    assert sum(second["created"].values()) == 0 and first["incidents"] == second["incidents"]
+
+
+def test_backup_then_restore_gives_the_same_rows_and_evidence(app, db, make, tmp_path, empty_database):
+    from csirt.backup import create_backup, restore_backup
+    from csirt.incidents import evidence as evidence_service
+    from csirt.incidents import services
+    from csirt.incidents.models import Evidence, Incident, TimelineEntry
+
+    actor = make.user("coordinator")
+    incident = make.incident(actor=actor, title="Mã độc trên máy trạm")
+    services.add_note(actor, incident, "Đã cô lập")
+    payload = b"log line\n" * 100
+    evidence_service.add_evidence(actor, incident, io.BytesIO(payload), "syslog.txt")
+    archive = tmp_path / "backup.tar.gz"
+    counts = create_backup(archive)
+    assert counts["incident"] == 1 and counts["evidence"] == 1
+
+    # plain values only: an ORM object of this app touched inside the other app's context would
+    # refresh through the other app's engine
+    actor_id, user_model, reference, title = actor.id, type(actor), incident.reference, incident.title
+    _db.session.commit()  # end this session's transaction before another app takes over
+    url, _name = empty_database
+    other = create_app(TestConfig(url, tmp_path / "restored"))
+    with other.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        restore_backup(archive)
+        restored = _db.session.execute(sa.select(Incident)).scalar_one()
+        assert (restored.reference, restored.title) == (reference, title)
+        assert _db.session.execute(sa.select(sa.func.count()).select_from(TimelineEntry)).scalar() == \
+            counts["timeline_entry"]
+        item = _db.session.execute(sa.select(Evidence)).scalar_one()
+        from csirt.incidents.evidence_store import path_of
+
+        assert hashlib.sha256(path_of(item.stored_name).read_bytes()).hexdigest() == item.sha256
+        # the next incident gets a fresh id and the next reference (sequences moved on)
+        nxt = services.open_incident(_db.session.get(user_model, actor_id), {
+            "title": "Sau khôi phục", "category": "other", "discovered_at": restored.discovered_at})
+        assert nxt.id > restored.id and nxt.reference != restored.reference
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_restore_refuses_a_database_that_is_not_empty(app, make, tmp_path):
+    from csirt.backup import BackupError, create_backup, restore_backup
+
+    make.user("admin")
+    archive = tmp_path / "b.tar.gz"
+    create_backup(archive)
+    with pytest.raises(BackupError, match="not empty"):
+        restore_backup(archive)

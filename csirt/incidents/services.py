@@ -54,6 +54,18 @@ def _timeline(incident, actor, kind, body="", data=None):
     return entry
 
 
+def _assignment(incident, actor, old_id, new_id):
+    """Timeline entry naming who had it and who has it now (names kept as they were then)."""
+    from ..team.models import User
+
+    def name(user_id):
+        user = db.session.get(User, user_id) if user_id else None
+        return user.full_name if user else None
+
+    _timeline(incident, actor, "assignment",
+              data={"from": old_id, "to": new_id, "from_name": name(old_id), "to_name": name(new_id)})
+
+
 def open_incident(actor, data, source="manual"):
     """Create an incident from `data` (validated here), with its first timeline entry."""
     policy.require(policy.can_create(actor), _("You may not log incidents."))
@@ -76,7 +88,7 @@ def open_incident(actor, data, source="manual"):
     db.session.flush()
     _timeline(incident, actor, "created", data={"reference": incident.reference})
     if incident.assignee_id:
-        _timeline(incident, actor, "assignment", data={"from": None, "to": incident.assignee_id})
+        _assignment(incident, actor, None, incident.assignee_id)
     record(actor, "incident.create", incident, after=snapshot(incident, AUDITED))
     _commit()
     logger.info("incident %s opened by %s", incident.reference, actor.username)
@@ -103,7 +115,7 @@ def update_incident(actor, incident, data, expected_version=None):
         return incident
     incident.updated_at = utcnow()
     if incident.assignee_id != old_assignee:
-        _timeline(incident, actor, "assignment", data={"from": old_assignee, "to": incident.assignee_id})
+        _assignment(incident, actor, old_assignee, incident.assignee_id)
     other = sorted(k for k in changed_after if k != "assignee_id")
     if other:
         _timeline(incident, actor, "edit", data={"fields": other})

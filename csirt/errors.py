@@ -68,11 +68,31 @@ def _http_message(status):
     return messages.get(status, _("Something went wrong."))
 
 
+def _record_denial():
+    """Permission denials go to the audit log, in a transaction of their own."""
+    from flask import g
+    from flask_login import current_user
+
+    from .audit.services import record
+    from .extensions import db
+
+    db.session.rollback()
+    actor = getattr(g, "api_user", None) or (current_user if current_user.is_authenticated else None)
+    try:
+        record(actor, "auth.denied", object_type="route", object_id=f"{request.method} {request.path}"[:64])
+        db.session.commit()
+    except Exception:  # the denial itself must still be answered
+        db.session.rollback()
+        logger.exception("could not record a permission denial")
+
+
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(err):
         if isinstance(err, NotFound):  # never say what exists: same answer as a missing record
             return _respond(404, _http_message(404))
+        if isinstance(err, Forbidden):
+            _record_denial()
         return _respond(err.status, err.message, getattr(err, "errors", None))
 
     @app.errorhandler(CSRFError)

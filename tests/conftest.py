@@ -67,6 +67,7 @@ class IsolatedClient(FlaskClient):
     (and its `g`, its database session) is not shared with the request."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # read streamed bodies inside the request's context
         response = contextvars.Context().run(super().open, *args, **kwargs)
         _db.session.expire_all()  # the test's session sees what the request committed
         return response

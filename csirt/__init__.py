@@ -52,13 +52,13 @@ def register_extensions(app):
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     # import models so the metadata knows every table
+    from . import scheduler as _scheduler  # noqa: F401  (its lease table)
     from .api import models as _api  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
     from .incidents import models as _incidents  # noqa: F401
     from .systems import models as _systems  # noqa: F401
     from .team import models as _team  # noqa: F401
-    from . import scheduler as _scheduler  # noqa: F401  (its lease table)
 
 
 def register_blueprints(app):

@@ -11,7 +11,6 @@ import io
 import json
 import tarfile
 
-from flask import current_app
 from sqlalchemy import func, text
 
 from . import version

@@ -199,7 +199,8 @@ def demo_load():
 
 
 @click.command("serve")
-@click.option("--host", default=lambda: os.environ.get("CSIRT_HOST", "127.0.0.1"), show_default="CSIRT_HOST or 127.0.0.1")
+@click.option("--host", default=lambda: os.environ.get("CSIRT_HOST", "127.0.0.1"),
+              show_default="CSIRT_HOST or 127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("CSIRT_PORT", "5000")), type=int,
               show_default="CSIRT_PORT or 5000")
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler in this process")

@@ -5,7 +5,7 @@ Every variable is documented in README.md ("Configuration").
 import os
 from pathlib import Path
 
-DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # refused in production (see create_app)
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production (create_app)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,7 +71,7 @@ class TestConfig(Config):
         super().__init__()
         self.INSTANCE_PATH = str(instance_path)
         self.TESTING = True
-        self.SECRET_KEY = "test-secret-key"
+        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.UPLOAD_FOLDER = str(Path(instance_path) / "evidence")
         self.MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB, so the 413 test is cheap

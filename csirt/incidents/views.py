@@ -69,7 +69,8 @@ def new():
             return redirect(url_for("incidents.view", incident_id=incident.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "danger")
-    return render_template("incidents/form.html", form=form, incident=None), 200 if request.method == "GET" or not form.errors else 400
+    status = 200 if request.method == "GET" else 400
+    return render_template("incidents/form.html", form=form, incident=None), status
 
 
 @bp.get("/incidents/<int:incident_id>")

@@ -30,10 +30,10 @@ run: install
 test: install system-packages test-sqlite test-postgres
 
 test-sqlite: install
-	CSIRT_TEST_DATABASE_URL= $(BIN)/pytest
+	CSIRT_TEST_DATABASE_URL= $(BIN)/pytest -n 2
 
 test-postgres: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

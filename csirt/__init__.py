@@ -37,8 +37,9 @@ def register_extensions(app):
 
     from . import i18n
     from .auth.services import load_session_user
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, init_engine_events, login_manager, migrate
 
+    init_engine_events()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)

@@ -102,7 +102,12 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def handle_http(err):
-        return _respond(err.code or 500, _http_message(err.code))
+        response = _respond(err.code or 500, _http_message(err.code))
+        allowed = getattr(err, "valid_methods", None)
+        if err.code == 405 and allowed:
+            body, status = response
+            return body, status, {"Allow": ", ".join(allowed)}
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(err):

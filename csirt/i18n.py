@@ -31,7 +31,10 @@ def gettext_proxy(message):
 
 
 def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil" becomes "//evil"), so any control
+    # character or space refuses the target, as do "//" and backslashes.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)):
         return target
     return url_for("incidents.index")
 

@@ -15,11 +15,20 @@ TLP_BADGES = {"CLEAR": "text-bg-light border", "GREEN": "text-bg-success", "AMBE
               "AMBER+STRICT": "text-bg-warning", "RED": "text-bg-danger"}
 
 
+# Babel's own "short" has a two-digit year and, in English, a 12-hour clock: an incident desk
+# wants neither, so both languages get a four-digit year and a 24-hour clock.
+DATETIME_PATTERNS = {
+    "vi": {"short": "dd/MM/yyyy HH:mm", "medium": "dd/MM/yyyy HH:mm:ss"},
+    "en": {"short": "d MMM yyyy, HH:mm", "medium": "d MMM yyyy, HH:mm:ss"},
+}
+
+
 def when(value, fmt="short"):
     """A naive-UTC datetime shown in the province's time zone, in the user's locale."""
     if value is None:
         return "—"
-    return format_datetime(value, fmt)
+    pattern = DATETIME_PATTERNS.get(str(get_locale()), {}).get(fmt, fmt)
+    return format_datetime(value, pattern)
 
 
 def local_input(value):

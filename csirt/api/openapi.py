@@ -1,13 +1,14 @@
 """The OpenAPI 3 document of /api/v1, built from the same schemas that validate requests."""
+from ..incidents.vocab import CATEGORIES
 from . import schemas
 
 LIST_PARAMS = [
     ("status", {"type": "string", "enum": ["", "open", "new", "triaged", "contained", "eradicated",
                                            "recovered", "closed", "rejected"]}),
     ("severity", {"type": "string", "enum": ["", "ordinary", "serious"]}),
-    ("category", {"type": "string", "maxLength": 32}),
+    ("category", {"type": "string", "enum": ["", *CATEGORIES]}),
     ("agency", {"type": "string", "pattern": "^[0-9]*$", "maxLength": 9}),
-    ("assignee", {"type": "string", "maxLength": 9}),
+    ("assignee", {"type": "string", "pattern": "^([0-9]*|me|none)$", "maxLength": 9}),
     ("q", {"type": "string", "maxLength": 200}),
     ("sort", {"type": "string", "enum": ["created", "updated", "discovered", "priority"]}),
     ("dir", {"type": "string", "enum": ["asc", "desc"]}),

@@ -66,9 +66,10 @@ def revoke_token(actor, token_id):
 
 def authenticate(header_value):
     """The usable token for an `Authorization: Bearer ...` value, else None."""
-    if not header_value or not header_value.startswith("Bearer "):
+    scheme, _space, text = (header_value or "").partition(" ")
+    if scheme.lower() != "bearer":  # the scheme name is case-insensitive (RFC 9110)
         return None
-    text = header_value[7:].strip()
+    text = text.strip()
     if not text.startswith(PREFIX) or "." not in text:
         return None
     lookup, _sep, secret = text[len(PREFIX):].partition(".")

@@ -4,8 +4,9 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
+from werkzeug.exceptions import BadRequest
 
-from ..errors import DomainError, Forbidden, ValidationError
+from ..errors import DomainError, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..incidents import listing, policy, services
 from ..timeutil import iso_utc
@@ -14,6 +15,7 @@ from . import openapi, schemas, tokens
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _format_checker = FormatChecker()
 PUBLIC = {"api.openapi_document"}
+MAX_ID = 2**31 - 1
 
 
 class Unauthorized(DomainError):
@@ -44,17 +46,60 @@ def scope(name):
     return decorator
 
 
+def _json_body():
+    """The parsed body; a clear 400 for a wrong content type or text that is not JSON."""
+    if not request.is_json:
+        raise ValidationError(_("Send the body as JSON, with the header Content-Type: application/json."))
+    try:
+        return request.get_json()
+    except (BadRequest, RecursionError):
+        raise ValidationError(_("The body is not valid JSON.")) from None
+
+
+def _unencodable(value, path=""):
+    """Paths of strings the database cannot store (lone UTF-16 surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [path or "body"]
+        return []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _unencodable(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unencodable(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
 def _validated(schema):
-    data = request.get_json(silent=True)
-    if data is None:
+    data = _json_body()
+    if not isinstance(data, dict):
         raise ValidationError(_("The body must be a JSON object."))
     errors = {}
     for error in Draft202012Validator(schema, format_checker=_format_checker).iter_errors(data):
-        where = ".".join(str(p) for p in error.absolute_path) or "body"
-        errors.setdefault(where, error.message[:300])
+        where = ".".join(str(p) for p in error.absolute_path)
+        if not where and error.validator == "additionalProperties":
+            for key in sorted(set(error.instance) - set(schema.get("properties", {}))):
+                errors.setdefault(str(key), _("This field cannot be set."))
+            continue
+        if not where and error.validator == "required":
+            for key in error.validator_value:
+                if key not in error.instance:
+                    errors.setdefault(key, _("This field is required."))
+            continue
+        errors.setdefault(where or "body", error.message[:300])
+    for where in _unencodable(data):
+        errors.setdefault(where, _("Contains a character that is not allowed."))
     if errors:
         raise ValidationError(_("The request body is not valid."), errors=errors)
     return data
+
+
+def _visible(incident_id):
+    """The incident the token's user may see; ids beyond the 32-bit column are simply unknown."""
+    if not 1 <= incident_id <= MAX_ID:
+        raise NotFound("incident")
+    return policy.get_visible(g.api_user, incident_id)
 
 
 def _person(user):
@@ -82,9 +127,34 @@ def openapi_document():
     return jsonify(openapi.document(version()))
 
 
+def _check_list_args():
+    """The list's query parameters as the document states them. The pages are more forgiving
+    (listing.from_args strips spaces and defaults empty values); the API says what is wrong."""
+    errors = {}
+    for key, _schema in openapi.LIST_PARAMS:
+        values = request.args.getlist(key)
+        if not values:
+            continue
+        value = values[0]
+        if len(values) > 1:
+            errors[key] = _("Give this parameter only once.")
+        elif key == "q":
+            if len(value) > listing.MAX_QUERY:
+                errors[key] = _("At most %(n)d characters.", n=listing.MAX_QUERY)
+        elif value != value.strip():
+            errors[key] = _("Remove the spaces around the value.")
+        elif key in ("sort", "dir", "limit") and not value:
+            errors[key] = _("Leave the parameter out or give it a value.")
+        elif key == "limit" and not (value.isascii() and value.isdigit()):
+            errors[key] = _("Between 1 and %(n)d.", n=listing.MAX_PAGE)
+    if errors:
+        raise ValidationError(_("Some filters are not valid."), errors=errors)
+
+
 @bp.get("/incidents")
 @scope("incidents:read")
 def list_incidents():
+    _check_list_args()
     lq = listing.ListQuery.from_args(request.args)
     result = listing.page(g.api_user, lq)
     return jsonify({"items": [serialise(i) for i in result.items], "next_cursor": result.next_cursor,
@@ -94,7 +164,7 @@ def list_incidents():
 @bp.get("/incidents/<int:incident_id>")
 @scope("incidents:read")
 def get_incident(incident_id):
-    return jsonify(serialise(policy.get_visible(g.api_user, incident_id)))
+    return jsonify(serialise(_visible(incident_id)))
 
 
 @bp.post("/incidents")
@@ -108,7 +178,7 @@ def create_incident():
 @bp.patch("/incidents/<int:incident_id>")
 @scope("incidents:write")
 def update_incident(incident_id):
-    incident = policy.get_visible(g.api_user, incident_id)
+    incident = _visible(incident_id)
     data = _validated(schemas.INCIDENT_UPDATE)
     version = data.pop("version", None)
     if not data:
@@ -120,7 +190,7 @@ def update_incident(incident_id):
 @bp.post("/incidents/<int:incident_id>/notes")
 @scope("incidents:write")
 def add_note(incident_id):
-    incident = policy.get_visible(g.api_user, incident_id)
+    incident = _visible(incident_id)
     data = _validated(schemas.NOTE_CREATE)
     entry = services.add_note(g.api_user, incident, data["body"], data.get("kind", "note"))
     return jsonify({"id": entry.id, "kind": entry.kind, "body": entry.body, "at": iso_utc(entry.at)}), 201
@@ -129,7 +199,7 @@ def add_note(incident_id):
 @bp.post("/incidents/<int:incident_id>/status")
 @scope("incidents:write")
 def change_status(incident_id):
-    incident = policy.get_visible(g.api_user, incident_id)
+    incident = _visible(incident_id)
     data = _validated(schemas.STATUS_CHANGE)
     services.change_status(g.api_user, incident, data["status"], data.get("note", ""),
                            data.get("reason"), data.get("version"))

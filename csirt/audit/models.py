@@ -1,5 +1,6 @@
 """The append-only audit log."""
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..clock import utcnow
 from ..extensions import db
@@ -30,3 +31,16 @@ class AuditLogIsAppendOnly(Exception):
 @event.listens_for(AuditLog, "before_delete")
 def _refuse_change(mapper, connection, target):
     raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
+
+
+# Tables whose rows are never changed or deleted through the ORM; other domains add theirs.
+APPEND_ONLY_TABLES = {AuditLog.__tablename__}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state):
+    """Bulk UPDATE and DELETE statements (`session.execute(update(AuditLog))`, `query.delete()`)
+    bypass the mapper events above, so they are refused here."""
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if (state.is_update or state.is_delete) and table in APPEND_ONLY_TABLES:
+        raise AuditLogIsAppendOnly(f"{table} rows cannot be changed or deleted")

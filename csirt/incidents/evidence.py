@@ -76,10 +76,8 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
 
 def get_evidence(actor, incident, evidence_id):
     """The evidence row if `actor` may see its incident; its file is checked against its hash."""
-    try:
-        item = db.session.get(Evidence, int(evidence_id))
-    except (TypeError, ValueError):
-        item = None
+    evidence_id = policy.as_id(evidence_id)
+    item = db.session.get(Evidence, evidence_id) if evidence_id is not None else None
     if item is None or item.incident_id != incident.id or not policy.can_see(actor, incident):
         raise NotFound("evidence")
     try:

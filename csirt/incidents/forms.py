@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..extensions import db
 from ..forms_util import REQUIRED
@@ -11,6 +11,14 @@ from ..team.models import Agency, User
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+# WTForms' own messages for these are English only: ours come from the app's catalogue.
+CHOICE = _l("Not a valid choice.")
+BAD_DATE = _l("Not a valid date and time.")
+
+
+def _at_most(n):
+    # formatted by us; WTForms' own `% dict(max=...)` then finds nothing left to replace
+    return Length(max=n, message=_l("At most %(n)d characters.", n=n))
 
 
 def _pairs(vocab):
@@ -31,18 +39,19 @@ def worker_choices(blank=True):
 
 
 class IncidentForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
-    category = SelectField(_l("Category"), choices=[])
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), _at_most(300)])
+    description = TextAreaField(_l("Description"), validators=[_at_most(20000)])
+    category = SelectField(_l("Category"), choices=[], invalid_choice_message=CHOICE)
     sub_type = SelectField(_l("Sub-type"), choices=[], validate_choice=False)
-    severity = SelectField(_l("Severity"), choices=[])
-    priority = SelectField(_l("Priority"), choices=[], default="P3")
-    tlp = SelectField(_l("TLP"), choices=[], default="AMBER")
+    severity = SelectField(_l("Severity"), choices=[], invalid_choice_message=CHOICE)
+    priority = SelectField(_l("Priority"), choices=[], default="P3", invalid_choice_message=CHOICE)
+    tlp = SelectField(_l("TLP"), choices=[], default="AMBER", invalid_choice_message=CHOICE)
     agency_id = SelectField(_l("Affected agency"), choices=[], validate_choice=False)
-    affected_systems = TextAreaField(_l("Affected information systems"), validators=[Length(max=2000)])
-    affected_servers = TextAreaField(_l("Affected servers"), validators=[Length(max=2000)])
-    discovered_at = DateTimeLocalField(_l("Discovered at"), format=DT_FORMATS,
-                                       validators=[DataRequired(REQUIRED)])
+    affected_systems = TextAreaField(_l("Affected information systems"), validators=[_at_most(2000)])
+    affected_servers = TextAreaField(_l("Affected servers"), validators=[_at_most(2000)])
+    # InputRequired, not DataRequired: a date that does not parse keeps its own message
+    discovered_at = DateTimeLocalField(_l("Discovered at"), format=DT_FORMATS, invalid_value_message=BAD_DATE,
+                                       validators=[InputRequired(REQUIRED)])
     assignee_id = SelectField(_l("Assignee"), choices=[], validate_choice=False)
     version = HiddenField()
 
@@ -68,24 +77,26 @@ class IncidentForm(FlaskForm):
 class StatusForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
     reason = SelectField(_l("Reason"), choices=[("", "")] + _pairs(REJECT_REASONS), validate_choice=False)
-    note = TextAreaField(_l("Note"), validators=[Length(max=20000)])
+    note = TextAreaField(_l("Note"), validators=[_at_most(20000)])
     version = HiddenField()
 
 
 class NoteForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("note", _l("Note")), ("action", _l("Action taken"))])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    kind = SelectField(_l("Kind"), choices=[("note", _l("Note")), ("action", _l("Action taken"))],
+                       invalid_choice_message=CHOICE)
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), _at_most(20000)])
 
 
 class TaskForm(FlaskForm):
-    title = StringField(_l("Task"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    title = StringField(_l("Task"), validators=[DataRequired(REQUIRED), _at_most(300)])
     owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
-    due_at = DateTimeLocalField(_l("Due"), format=DT_FORMATS, validators=[Optional()])
+    due_at = DateTimeLocalField(_l("Due"), format=DT_FORMATS, invalid_value_message=BAD_DATE,
+                                validators=[Optional()])
 
 
 class EvidenceForm(FlaskForm):
     file = FileField(_l("File"))
-    description = StringField(_l("Description"), validators=[Length(max=500)])
+    description = StringField(_l("Description"), validators=[_at_most(500)])
 
 
 class AssignForm(FlaskForm):

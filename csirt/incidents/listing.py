@@ -22,6 +22,15 @@ SORTS = {
 }
 FILTER_KEYS = ("status", "severity", "category", "agency", "assignee", "q")
 MAX_PAGE = 200
+MAX_CURSOR = 200
+MAX_QUERY = 200
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+
+def _is_id(text):
+    """ASCII digits naming a possible row id: not "²", at most 9 digits (the API's documented limit,
+    which also keeps the number inside the 32-bit id column)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 @dataclass
@@ -53,12 +62,14 @@ class ListQuery:
             errors["severity"] = _("Unknown severity.")
         if lq.category and lq.category not in CATEGORIES:
             errors["category"] = _("Unknown category.")
-        if lq.agency and not lq.agency.isdigit():
+        if lq.agency and not _is_id(lq.agency):
             errors["agency"] = _("Unknown agency.")
-        if lq.assignee and not (lq.assignee.isdigit() or lq.assignee in ("me", "none")):
+        if lq.assignee and not (_is_id(lq.assignee) or lq.assignee in ("me", "none")):
             errors["assignee"] = _("Unknown assignee.")
-        if len(lq.q) > 200:
-            errors["q"] = _("At most %(n)d characters.", n=200)
+        if len(lq.q) > MAX_QUERY:
+            errors["q"] = _("At most %(n)d characters.", n=MAX_QUERY)
+        elif "\x00" in lq.q:
+            errors["q"] = _("Contains a character that is not allowed.")
         if lq.sort not in SORTS:
             errors["sort"] = _("Unknown sort field.")
         if lq.direction not in ("asc", "desc"):
@@ -70,7 +81,7 @@ class ListQuery:
                 raise ValueError
         except ValueError:
             errors["limit"] = _("Between 1 and %(n)d.", n=MAX_PAGE)
-        if lq.cursor and _decode_cursor(lq.cursor, lq.sort) is None:
+        if lq.cursor and (len(lq.cursor) > MAX_CURSOR or _decode_cursor(lq.cursor, lq.sort) is None):
             errors["cursor"] = _("Invalid page cursor.")
         if errors:
             raise ValidationError(_("Some filters are not valid."), errors=errors)
@@ -91,16 +102,18 @@ def _decode_cursor(cursor, sort):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, ident = json.loads(raw)
-        if not isinstance(ident, int):
+        if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
             return None
         if sort in ("updated", "discovered"):
             value = datetime.fromisoformat(value)
+            if value.tzinfo is not None:  # the columns hold naive UTC
+                return None
         elif sort == "created":
             value = int(value)
-        elif sort == "priority" and not isinstance(value, str):
+        elif sort == "priority" and (not isinstance(value, str) or "\x00" in value or len(value) > 32):
             return None
         return value, ident
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, RecursionError, json.JSONDecodeError):
         return None
 
 

@@ -1,6 +1,7 @@
 """Incidents and what hangs off them: timeline entries, tasks, evidence."""
 from sqlalchemy import event
 
+from ..audit.models import APPEND_ONLY_TABLES
 from ..clock import utcnow
 from ..extensions import db
 
@@ -133,6 +134,9 @@ class Evidence(db.Model):
 
 class TimelineIsAppendOnly(Exception):
     pass
+
+
+APPEND_ONLY_TABLES.add(TimelineEntry.__tablename__)  # bulk statements refused too
 
 
 @event.listens_for(TimelineEntry, "before_update")

@@ -8,6 +8,7 @@ from ..extensions import db
 from .models import Incident
 
 WORKERS = ("admin", "coordinator", "responder")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: beyond, SQLite overflows and PostgreSQL errors
 READERS_OF_ALL = ("admin", "manager", "coordinator", "responder")
 
 
@@ -27,12 +28,20 @@ def can_see(user, incident):
     return user.role in READERS_OF_ALL or incident.agency_id == user.agency_id
 
 
+def as_id(value):
+    """`value` as a row id, or None when it cannot name a row."""
+    try:
+        number = int(str(value), 10)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 def get_visible(user, incident_id):
     """The incident, or NotFound when it does not exist or `user` may not see it."""
-    try:
-        incident_id = int(incident_id)
-    except (TypeError, ValueError):
-        raise NotFound("incident") from None
+    incident_id = as_id(incident_id)
+    if incident_id is None:
+        raise NotFound("incident")
     incident = db.session.get(Incident, incident_id)
     if incident is None or not can_see(user, incident):
         raise NotFound("incident")

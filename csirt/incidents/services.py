@@ -140,6 +140,9 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
         raise ValidationError(_("The note is too long."), errors={"note": _("Too long.")})
+    if "\x00" in note:  # PostgreSQL cannot store NUL in text
+        raise ValidationError(_("Please correct the marked fields."),
+                              errors={"note": _("Contains a character that is not allowed.")})
     if target == "rejected" and reason not in REJECT_REASONS:
         raise ValidationError(_("Say why the incident is rejected."),
                               errors={"reason": _("Choose a reason.")})
@@ -177,6 +180,9 @@ def add_note(actor, incident, body, kind="note"):
     if len(body) > NOTE_LIMIT:
         raise ValidationError(_("The note is too long."),
                               errors={"body": _("At most %(n)d characters.", n=NOTE_LIMIT)})
+    if "\x00" in body:  # PostgreSQL cannot store NUL in text
+        raise ValidationError(_("Please correct the marked fields."),
+                              errors={"body": _("Contains a character that is not allowed.")})
     entry = _timeline(incident, actor, kind, body=body)
     incident.updated_at = utcnow()
     db.session.flush()

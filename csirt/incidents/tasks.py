@@ -12,10 +12,8 @@ from .services import _timeline
 
 
 def _get_task(incident, task_id):
-    try:
-        task = db.session.get(Task, int(task_id))
-    except (TypeError, ValueError):
-        task = None
+    task_id = policy.as_id(task_id)
+    task = db.session.get(Task, task_id) if task_id is not None else None
     if task is None or task.incident_id != incident.id:
         raise NotFound("task")
     return task
@@ -30,7 +28,8 @@ def add_task(actor, incident, title, owner_id=None, due_at=None):
     elif len(title) > 300:
         errors["title"] = _("At most %(n)d characters.", n=300)
     if owner_id not in (None, "", 0):
-        owner = db.session.get(User, owner_id) if str(owner_id).isdigit() else None
+        owner_id = policy.as_id(owner_id)
+        owner = db.session.get(User, owner_id) if owner_id is not None else None
         if owner is None or not owner.active:
             errors["owner_id"] = _("Unknown or disabled member.")
     else:

@@ -5,6 +5,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..team.models import Agency, User
 from ..timeutil import parse_iso
+from .policy import MAX_ID
 from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
 
 # Fields a request may set. Everything else (id, reference, status, reporter, version...) is
@@ -45,7 +46,7 @@ def _when(name, value, errors):
         return local_to_utc(value)
     try:
         return parse_iso(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: year 1 or 9999 shifted to UTC
         errors[name] = _("Not a valid date and time.")
         return None
 
@@ -57,7 +58,10 @@ def _int_or_none(name, value, errors):
         errors[name] = _("Not a valid choice.")
         return None
     try:
-        return int(value)
+        number = int(value)
+        if not 1 <= number <= MAX_ID:  # beyond the column's range SQLite raises OverflowError
+            raise ValueError
+        return number
     except (TypeError, ValueError):
         errors[name] = _("Not a valid choice.")
         return None

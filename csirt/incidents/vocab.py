@@ -70,6 +70,20 @@ TIMELINE_KINDS = {
 }
 
 
+FIELDS = {
+    "title": _l("Title"), "description": _l("Description"), "category": _l("Category"),
+    "sub_type": _l("Sub-type"), "severity": _l("Severity"), "priority": _l("Priority"), "tlp": _l("TLP"),
+    "agency_id": _l("Affected agency"), "affected_systems": _l("Affected information systems"),
+    "affected_servers": _l("Affected servers"), "discovered_at": _l("Discovered at"),
+    "assignee_id": _l("Assignee"),
+}
+
+
+def labels(vocab, keys):
+    """Translated labels of several keys, joined for display."""
+    return ", ".join(label(vocab, k) for k in keys or ())
+
+
 def label(vocab, key):
     """The translated label of `key`, or the key itself if unknown."""
     value = vocab.get(key)

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -10,7 +11,7 @@ from .models import AGENCY_KINDS, ROLES
 def kind_label(kind):
     return {"department": _l("Provincial department"), "district": _l("District"),
             "partner": _l("Partner (telecom, vendor)"), "dedicated_unit": _l("Dedicated IT-security unit"),
-            "other": _l("Other")}.get(kind, kind)
+            "other": lazy_pgettext("agency kind", "Other")}.get(kind, kind)
 
 
 class UserForm(FlaskForm):

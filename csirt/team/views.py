@@ -45,9 +45,9 @@ def members():
     agency = request.args.get("agency") or ""
     query = db.select(User).join(Agency).order_by(Agency.name, User.full_name)
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(User.full_name.ilike(like), User.username.ilike(like),
-                                User.skills.ilike(like), User.email.ilike(like)))
+        # autoescape: "%" and "_" typed in the search box are searched literally
+        query = query.where(or_(*(column.icontains(q, autoescape=True)
+                                  for column in (User.full_name, User.username, User.skills, User.email))))
     if role in ROLES:
         query = query.where(User.role == role)
     if agency.isdigit():

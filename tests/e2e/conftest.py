@@ -85,7 +85,7 @@ def browser():
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-extensions",
                 "--disable-features=Translate,OptimizationHints,MediaRouter",
-                "--lang=en-US", f"--user-data-dir={profile}",
+                "--hide-scrollbars", "--lang=vi", f"--user-data-dir={profile}",
                 f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
         options.add_argument(arg)
     service = Service(executable_path=CHROMEDRIVER)
@@ -145,6 +145,7 @@ class Web:
 
     def fill(self, css, value):
         element = self.visible(css)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
         element.clear()
         element.send_keys(value)
         return element
@@ -166,7 +167,7 @@ class Web:
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
         element = self.wait().until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
         element.click()
         return element
 
@@ -188,6 +189,13 @@ class Web:
         self.fill("#password", password or factories.PASSWORD)
         self.submit("#login-submit")
 
+    def resize(self, width, height):
+        """Make the page's viewport (not the outer window) `width` x `height` CSS pixels."""
+        self.driver.set_window_size(width, height)
+        inner_w, inner_h = self.js("return [window.innerWidth, window.innerHeight]")
+        if (inner_w, inner_h) != (width, height):
+            self.driver.set_window_size(2 * width - inner_w, 2 * height - inner_h)
+
     def js(self, script, *args):
         return self.driver.execute_script(script, *args)
 
@@ -197,7 +205,8 @@ def web(browser, live_server):
     """The session's browser, reset for this test: no cookies, desktop size, blank page."""
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.get("about:blank")
-    browser.set_window_size(*DESKTOP)
-    yield Web(browser, live_server)
+    web = Web(browser, live_server)
+    web.resize(*DESKTOP)
+    yield web
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.get("about:blank")  # no request reaches the stopped server after the test

@@ -157,7 +157,7 @@ def test_language_switch_between_vietnamese_and_english(web, make):
 
 def test_phone_layout_has_a_working_menu_toggler(web, make):
     user = make.user("coordinator")
-    web.driver.set_window_size(*PHONE)
+    web.resize(*PHONE)
     web.login(user)
     incident = make.incident(actor=user)
     web.go(f"/incidents/{incident.id}")
@@ -198,6 +198,8 @@ def test_logout_then_back_or_reload_lands_on_login(web, make):
 
 def _seed_province(make):
     """A small believable province: agencies, a team, 12 incidents in every state, one rich one."""
+    import io
+
     from csirt import clock
     from csirt.incidents import evidence as evidence_service
     from csirt.incidents import services, tasks
@@ -220,7 +222,7 @@ def _seed_province(make):
             ("ngo.thanh.tung", "Ngô Thanh Tùng", "responder", agencies[4], "Kỹ sư mạng", "0886 123 456")):
         people[username] = make.user(role, agency_obj=agency, username=username, full_name=name, title=title,
                                      phone=phone, email=f"{username}@laocai.example")
-    boss, coord = people["nguyen.duc.thang"], people["nguyen.duc.thang"]
+    coord = people["nguyen.duc.thang"]
     hung, lan = people["do.van.hung"], people["pham.thi.lan"]
 
     now = clock.utcnow()
@@ -253,7 +255,7 @@ def _seed_province(make):
     path = ["triaged", "contained", "eradicated", "recovered", "closed"]
     rich = None
     try:
-        for title, category, sub, sev, prio, tlp, agency, assignee, final, days in plan:
+        for title, category, sub, sev, prio, tlp, agency, assignee, final, days in sorted(plan, key=lambda p: -p[-1]):
             start = now - timedelta(days=days)
             clock.freeze(start)
             incident = make.incident(actor=coord, agency_obj=agency, title=title, category=category,
@@ -270,26 +272,31 @@ def _seed_province(make):
                                        "duplicate" if target == "rejected" else None)
             if title.startswith("Cổng thông tin"):
                 rich = incident
-        clock.freeze(now - timedelta(days=2) + timedelta(hours=1))
+        at = now - timedelta(days=2)  # the rich incident's own history, after its status steps
+
+        def step(hours):
+            clock.freeze(at + timedelta(hours=hours))
+
+        step(7)
         services.add_note(hung, rich, "Phát hiện tệp **shell.php** trong thư mục `uploads/`; đã sao lưu "
                                       "nhật ký truy cập và chặn IP 203.0.113.7.", "action")
+        step(7.5)
         t1 = tasks.add_task(coord, rich, "Thu thập nhật ký máy chủ web", hung.id, None)
         tasks.add_task(coord, rich, "Rà soát toàn bộ mã nguồn tìm web shell khác", lan.id,
                        now + timedelta(days=1))
         tasks.add_task(coord, rich, "Báo cáo sự cố theo mẫu 05 gửi Cục ATTT", coord.id, now + timedelta(days=2))
-        clock.freeze(now - timedelta(days=2) + timedelta(hours=2))
+        step(9)
         tasks.set_task_done(hung, rich, t1.id)
-        import io
         evidence_service.add_evidence(hung, rich, io.BytesIO(b"203.0.113.7 GET /uploads/shell.php 200\n" * 40),
                                       "access.log", "Nhật ký truy cập Apache", "text/plain")
         evidence_service.add_evidence(hung, rich, io.BytesIO(b"<?php system($_GET['c']); ?>\n"),
                                       "shell.php.txt", "Tệp web shell (đã vô hiệu hoá)", "text/plain")
-        clock.freeze(now - timedelta(days=2) + timedelta(hours=5))
+        step(10)
         services.add_note(coord, rich, "Đã gửi thông báo tới Sở Giáo dục; yêu cầu **đổi toàn bộ mật khẩu** "
                                        "quản trị CMS.", "note")
     finally:
         clock.freeze(None)
-    return boss, rich
+    return coord, rich
 
 
 def test_capture_screenshots(web, make):
@@ -305,19 +312,21 @@ def test_capture_screenshots(web, make):
         assert web.driver.save_screenshot(str(path)), name
         assert path.stat().st_size > 10_000, f"{name} looks empty"
 
-    web.driver.set_window_size(*DESKTOP)
+    web.resize(*DESKTOP)
     web.go("/login")
     shot("login.png")
     web.login(user)
     web.go("/incidents")
     assert len(web.all(".table-incidents tbody tr")) == 12
     shot("incidents.png")
-    web.go(f"/incidents/{rich.id}")
-    web.visible("#evidence .hash")
-    shot("incident.png")
     web.go("/team/")
     shot("team.png")
-    web.driver.set_window_size(*PHONE)
+    web.go(f"/incidents/{rich.id}")
+    web.visible("#evidence .hash")
+    # the whole incident page (timeline, tasks and evidence do not fit in 900 px): 1366 wide, full height
+    web.resize(DESKTOP[0], max(DESKTOP[1], web.js("return document.documentElement.scrollHeight")))
+    shot("incident.png")
+    web.resize(*PHONE)
     web.go(f"/incidents/{rich.id}")
     shot("incident-phone.png")
-    web.driver.set_window_size(*DESKTOP)
+    web.resize(*DESKTOP)

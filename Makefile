@@ -27,7 +27,7 @@ run: install
 	$(BIN)/csirt serve
 
 ## make test: everything the suite needs, then the whole suite on SQLite and on PostgreSQL.
-test: install system-packages test-sqlite test-postgres
+test: install system-packages lint test-sqlite test-postgres
 
 test-sqlite: install
 	CSIRT_TEST_DATABASE_URL= $(BIN)/pytest -n 2

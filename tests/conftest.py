@@ -10,12 +10,12 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from csirt import create_app
 from csirt.config import TestConfig
 from csirt.extensions import db as _db
-from flask.testing import FlaskClient
 
 from . import factories
 

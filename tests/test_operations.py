@@ -26,9 +26,9 @@ def empty_database(database_url, tmp_path):
 
 
 def test_migrations_upgrade_an_empty_database_and_match_the_models(empty_database, tmp_path):
-    from flask_migrate import upgrade
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from flask_migrate import upgrade
 
     url, _name = empty_database
     app = create_app(TestConfig(url, tmp_path / "instance"))

@@ -43,10 +43,12 @@ def test_incident_flow_through_the_forms(client, auth, make, db):
                      view, content_type="multipart/form-data")
     assert response.status_code == 302
     for target in ["triaged", "contained", "eradicated", "recovered"]:
-        response = _post(client, f"{view}/status", {"target": target, "note": "", "version": str(incident.version)}, view)
+        data = {"target": target, "note": "", "version": str(incident.version)}
+        response = _post(client, f"{view}/status", data, view)
         assert response.status_code == 302, target
         db.session.refresh(incident)
-    response = _post(client, f"{view}/status", {"target": "closed", "note": "Đã khắc phục", "version": str(incident.version)}, view)
+    data = {"target": "closed", "note": "Đã khắc phục", "version": str(incident.version)}
+    response = _post(client, f"{view}/status", data, view)
     assert response.status_code == 302
     db.session.refresh(incident)
     assert incident.status == "closed"

@@ -1,25 +1,25 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..api.models import SCOPES
-from ..forms_util import REQUIRED
+from ..forms_util import REQUIRED, at_most
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+    username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), at_most(64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), at_most(256)])
 
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED), at_most(256)])
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), at_most(100)])
     scopes = SelectMultipleField(_l("Scopes"), choices=[(s, s) for s in SCOPES],
                                  default=["incidents:read"],
                                  option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

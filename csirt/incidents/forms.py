@@ -3,23 +3,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ..extensions import db
-from ..forms_util import REQUIRED
+from ..forms_util import BAD_DATE, CHOICE, REQUIRED
+from ..forms_util import at_most as _at_most
 from ..team.models import Agency, User
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-# WTForms' own messages for these are English only: ours come from the app's catalogue.
-CHOICE = _l("Not a valid choice.")
-BAD_DATE = _l("Not a valid date and time.")
-
-
-def _at_most(n):
-    # formatted by us; WTForms' own `% dict(max=...)` then finds nothing left to replace
-    return Length(max=n, message=_l("At most %(n)d characters.", n=n))
-
 
 def _pairs(vocab):
     return [(k, str(v)) for k, v in vocab.items()]

@@ -209,6 +209,7 @@ def serve(host, port, no_scheduler):
     """Serve the app (threaded) with the scheduler in-process: the embedded default."""
     from werkzeug.serving import make_server
 
+    _configure_logging()
     from . import scheduler
 
     app = current_app._get_current_object()
@@ -236,6 +237,7 @@ def scheduler_command():
     """Run only the scheduler (production: its own process next to gunicorn)."""
     from . import scheduler
 
+    _configure_logging()
     app = current_app._get_current_object()
     sched = scheduler.start(app)
     done = threading.Event()
@@ -273,6 +275,13 @@ def backup_restore(path):
     except BackupError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"restored {sum(counts.values())} rows; evidence files verified against their SHA-256")
+
+
+def _configure_logging():
+    import logging
+
+    level = os.environ.get("CSIRT_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def register(app):

@@ -42,3 +42,17 @@ def init_engine_events():
 
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def migration_include_object(dialect_name):
+    """Alembic filter: leave out of autogenerate the objects that are created only on another
+    database (`Index(...).ddl_if(dialect="postgresql")`), which Alembic does not filter itself."""
+
+    def include(obj, _name, _type, _reflected, _compare_to):
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is not None and condition.dialect:
+            wanted = condition.dialect if isinstance(condition.dialect, (tuple, list)) else (condition.dialect,)
+            return dialect_name in wanted
+        return True
+
+    return include

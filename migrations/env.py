@@ -94,9 +94,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from csirt.extensions import migration_include_object
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=migration_include_object(connection.dialect.name),
             **conf_args
         )
 

@@ -60,6 +60,7 @@ def _schema(database_url, tmp_path_factory):
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+        _db.engine.dispose()
     return True
 
 
@@ -87,6 +88,7 @@ def app(database_url, _schema, tmp_path):
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        _db.engine.dispose()  # close this app's pooled connections now, not at garbage collection
     from csirt import clock
     clock.freeze(None)
 

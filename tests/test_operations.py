@@ -37,7 +37,10 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(empty_databas
         tables = set(sa.inspect(_db.engine).get_table_names())
         assert {"incident", "user_account", "agency", "audit_log", "evidence", "api_token"} <= tables
         with _db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata)
+            from csirt.extensions import migration_include_object
+
+            opts = {"compare_type": True, "include_object": migration_include_object(conn.dialect.name)}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), _db.metadata)
         assert diff == [], f"models and migrations differ; run `csirt db migrate`: {diff}"
         _db.engine.dispose()
 

@@ -1,5 +1,5 @@
 """Incidents and what hangs off them: timeline entries, tasks, evidence."""
-from sqlalchemy import event
+from sqlalchemy import DDL, event
 
 from ..audit.models import APPEND_ONLY_TABLES
 from ..clock import utcnow
@@ -63,6 +63,10 @@ class Incident(db.Model):
         db.Index("ix_incident_updated_at_id", "updated_at", "id"),
         db.Index("ix_incident_discovered_at_id", "discovered_at", "id"),
         db.Index("ix_incident_priority_id", "priority", "id"),
+        # PostgreSQL: trigram indexes serve the list's substring search (ILIKE '%...%')
+        *(db.Index(f"ix_incident_{col}_trgm", col, postgresql_using="gin",
+                   postgresql_ops={col: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+          for col in ("reference", "title", "description")),
         db.CheckConstraint("severity in ('ordinary', 'serious')", name="severity"),
         db.CheckConstraint("priority in ('P1', 'P2', 'P3', 'P4')", name="priority"),
         db.CheckConstraint(
@@ -73,6 +77,11 @@ class Incident(db.Model):
 
     def __repr__(self):
         return f"<Incident {self.reference}>"
+
+
+# pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
+event.listen(Incident.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class TimelineEntry(db.Model):

@@ -173,10 +173,18 @@ class Web:
 
     def submit(self, css):
         """Click a button that loads a new page, and wait until the new page is there."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
         old = self.driver.find_element(By.TAG_NAME, "html")
-        self.click(css)
+        try:
+            self.click(css)
+        except WebDriverException:
+            # Chromium can report the click as failed when the navigation it caused removed the
+            # button mid-command ("Node ... does not belong to the document"); that is a success
+            # only if the page really went away
+            if not EC.staleness_of(old)(self.driver):
+                raise
         self.wait().until(EC.staleness_of(old))
         self.find("body")
 

@@ -23,6 +23,11 @@ def create_app(config=None):
     if app.config["CSIRT_ENV"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise RuntimeError("CSIRT_SECRET_KEY must be set to a long random value in production")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["CSIRT_PROXY_COUNT"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["CSIRT_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

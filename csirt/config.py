@@ -48,6 +48,10 @@ class Config:
         self.CSIRT_LOGIN_LOCK_MINUTES = _env_int("CSIRT_LOGIN_LOCK_MINUTES", 15)
         self.CSIRT_SESSION_HOURS = _env_int("CSIRT_SESSION_HOURS", 12)
         self.CSIRT_PAGE_SIZE = _env_int("CSIRT_PAGE_SIZE", 25)
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 = none.
+        # Only then is the client address in the audit log the real one. Never set it without a proxy:
+        # clients could then forge their address.
+        self.CSIRT_PROXY_COUNT = _env_int("CSIRT_PROXY_COUNT", 0)
         production = self.CSIRT_ENV == "production"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

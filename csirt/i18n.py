@@ -1,5 +1,5 @@
 """Locale: Vietnamese by default; the user's choice is kept in the session and on their record."""
-from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -13,6 +13,9 @@ def select_locale():
     supported = current_app.config["CSIRT_LOCALES"]
     if not has_request_context():  # console, scheduler
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    api_user = g.get("api_user")  # the JSON API answers in its token user's language
+    if api_user is not None:
+        return api_user.locale if api_user.locale in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in supported:
         return chosen

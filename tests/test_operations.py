@@ -148,3 +148,36 @@ def test_restore_refuses_a_database_that_is_not_empty(app, make, tmp_path):
     create_backup(archive)
     with pytest.raises(BackupError, match="not empty"):
         restore_backup(archive)
+
+
+@pytest.mark.parametrize("proxies, expected", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_audit_address_trusts_forwarded_for_only_behind_a_configured_proxy(app, db, monkeypatch, tmp_path,
+                                                                           database_url, proxies, expected):
+    from csirt.audit.models import AuditLog
+    from tests.conftest import IsolatedClient, csrf_from
+
+    monkeypatch.setenv("CSIRT_PROXY_COUNT", str(proxies))
+    proxied = create_app(TestConfig(database_url, tmp_path / "proxied"))
+    proxied.test_client_class = IsolatedClient
+    client = proxied.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "nobody-here", "password": "x" * 12, "csrf_token": token},
+                headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    with proxied.app_context():
+        _db.engine.dispose()
+    failed = db.session.execute(sa.select(AuditLog).where(AuditLog.action == "auth.login_failed")).scalar_one()
+    assert failed.ip == expected
+
+
+def test_api_errors_speak_the_token_users_language(app, client, make, db):
+    from csirt.api.tokens import create_token
+
+    user = make.user("responder", locale="en")
+    _row, text = create_token(None, user, "t", ["incidents:read"], 30)
+    english = client.get("/api/v1/incidents?sort=bogus", headers={"Authorization": f"Bearer {text}"})
+    user.locale = "vi"
+    db.session.commit()
+    vietnamese = client.get("/api/v1/incidents?sort=bogus", headers={"Authorization": f"Bearer {text}"})
+    assert english.status_code == vietnamese.status_code == 400
+    assert english.get_json()["error"] == "Some filters are not valid."
+    assert vietnamese.get_json()["error"] != english.get_json()["error"]

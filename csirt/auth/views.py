@@ -62,7 +62,7 @@ def change_password():
         else:
             flash(_("Your password was changed; your other sessions were ended."), "success")
             return redirect(url_for("team.member", user_id=current_user.id))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), 200 if request.method == "GET" else 400
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

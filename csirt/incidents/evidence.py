@@ -21,6 +21,10 @@ class EvidenceTooLarge(DomainError):
     status = 413
 
 
+class StorageFailure(DomainError):
+    status = 507  # Insufficient Storage
+
+
 class IntegrityFailure(DomainError):
     status = 500
 
@@ -49,7 +53,7 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
         raise EvidenceTooLarge(_("The upload is too large.")) from None
     except OSError as err:
         logger.error("evidence could not be written: %s", err)
-        raise DomainError(_("The file could not be stored (the disk may be full). Nothing was saved.")) from None
+        raise StorageFailure(_("The file could not be stored (the disk may be full). Nothing was saved.")) from None
     if size == 0:
         evidence_store.remove(stored_name)
         raise ValidationError(_("The file is empty."), errors={"file": _("The file is empty.")})

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export CSIRT_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 APT_PACKAGES := nmap chromium chromium-driver
 
-.PHONY: run test test-sqlite test-postgres install translations system-packages lint bench clean
+.PHONY: run test test-sqlite test-postgres install translations system-packages lint bench wheel clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ system-packages:
 
 lint: install
 	$(BIN)/ruff check csirt tests
+
+## make wheel: dist/csirt-*.whl with the compiled translations, templates and migrations inside.
+wheel: install
+	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 bench: install
 	$(BIN)/python bench/incident_list.py

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import DEV_SECRET_KEY, PROJECT_ROOT, Config
+from .config import DEV_SECRET_KEY, Config, resource_dir
 
 __version__ = "0.1.0"
 logger = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ def create_app(config=None):
     """Build the app from `config` (default: `Config()` from the environment)."""
     config = config or Config()
     app = Flask(__name__, instance_path=config.INSTANCE_PATH,
-                template_folder=str(PROJECT_ROOT / "templates"))
+                template_folder=str(resource_dir("templates")))
     app.config.from_object(config)
     if app.config["CSIRT_ENV"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise RuntimeError("CSIRT_SECRET_KEY must be set to a long random value in production")
@@ -46,7 +46,7 @@ def register_extensions(app):
 
     init_engine_events()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

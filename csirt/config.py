@@ -3,10 +3,20 @@
 Every variable is documented in README.md ("Configuration").
 """
 import os
+import sys
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production (create_app)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def resource_dir(name):
+    """`templates` or `migrations`: beside the package in a checkout (editable install), else where
+    a wheel put them (<prefix>/share/csirt/<name>)."""
+    beside = PROJECT_ROOT / name
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "csirt" / name
 
 
 def _env_int(name, default):

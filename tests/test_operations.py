@@ -181,3 +181,12 @@ def test_api_errors_speak_the_token_users_language(app, client, make, db):
     assert english.status_code == vietnamese.status_code == 400
     assert english.get_json()["error"] == "Some filters are not valid."
     assert vietnamese.get_json()["error"] != english.get_json()["error"]
+
+
+def test_templates_and_migrations_are_found_beside_the_package_or_under_share(monkeypatch, tmp_path):
+    from csirt import config
+
+    assert config.resource_dir("templates") == config.PROJECT_ROOT / "templates"
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path / "site-packages")  # an installed wheel
+    monkeypatch.setattr(config.sys, "prefix", str(tmp_path / "venv"))
+    assert config.resource_dir("migrations") == tmp_path / "venv" / "share" / "csirt" / "migrations"

@@ -28,6 +28,11 @@ class ValidationError(DomainError):
         self.errors = errors or {}
 
 
+def invalid(errors):
+    """The ValidationError of a form or body whose `errors` ({field: message}) say what is wrong."""
+    return ValidationError(_("Please correct the marked fields."), errors=errors)
+
+
 class NotFound(DomainError):
     status = 404
 

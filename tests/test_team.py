@@ -345,3 +345,12 @@ def test_ensure_admin_prints_a_generated_password_once_and_then_says_it_exists(r
     assert second.output.strip() == "admin exists"
     assert _count(db, User) == 1
     assert _by_name(db, "admin").check_password(password)
+
+
+def test_ids_too_large_for_the_database_are_not_found_or_ignored_never_a_server_error(client, auth, make):
+    auth.login(make.user("admin"))
+    huge = "99999999999999999999"
+    assert client.get(f"/team/members/{huge}").status_code == 404
+    assert client.get(f"/team/agencies/{huge}").status_code == 404
+    assert client.get(f"/team/?agency={huge}").status_code == 200
+    assert client.get(f"/audit/?before={huge}").status_code == 200

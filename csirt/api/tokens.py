@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..clock import utcnow
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import Forbidden, NotFound, invalid
 from ..extensions import db
+from ..ids import as_id
 from .models import SCOPES, ApiToken
 
 PREFIX = "csirt_"
@@ -38,7 +39,7 @@ def create_token(actor, user, name, scopes, days=90):
     except (TypeError, ValueError):
         errors["days"] = _("Between 1 and %(n)d days.", n=MAX_DAYS)
     if errors:
-        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+        raise invalid(errors)
     lookup, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(user_id=user.id, name=name, lookup=lookup, secret_hash=_hash(secret),
@@ -53,7 +54,8 @@ def create_token(actor, user, name, scopes, days=90):
 
 
 def revoke_token(actor, token_id):
-    token = db.session.get(ApiToken, token_id) if str(token_id).isdigit() else None
+    token_id = as_id(token_id)
+    token = db.session.get(ApiToken, token_id) if token_id else None
     if token is None or (actor is not None and actor.role != "admin" and token.user_id != actor.id):
         raise NotFound("token")
     if token.revoked_at is None:

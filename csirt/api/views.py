@@ -8,6 +8,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..errors import DomainError, Forbidden, NotFound, ValidationError
 from ..extensions import db
+from ..ids import MAX_ID
 from ..incidents import listing, policy, services
 from ..timeutil import iso_utc
 from . import openapi, schemas, tokens
@@ -15,7 +16,6 @@ from . import openapi, schemas, tokens
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _format_checker = FormatChecker()
 PUBLIC = {"api.openapi_document"}
-MAX_ID = 2**31 - 1
 
 
 class Unauthorized(DomainError):

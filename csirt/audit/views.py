@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..errors import Forbidden
 from ..extensions import db
+from ..ids import as_id
 from .models import AuditLog
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -26,8 +27,8 @@ def index():
         query = query.where(AuditLog.actor_name == actor)
     if obj:
         query = query.where(AuditLog.object_type == obj)
-    if before.isdigit():
-        query = query.where(AuditLog.id < int(before))
+    if as_id(before):
+        query = query.where(AuditLog.id < as_id(before))
     limit = current_app.config["CSIRT_PAGE_SIZE"] * 2
     rows = db.session.execute(query.limit(limit + 1)).scalars().all()
     next_before = rows[limit - 1].id if len(rows) > limit else None

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..clock import utcnow
-from ..errors import DomainError, ValidationError
+from ..errors import DomainError, invalid
 from ..extensions import db
 from ..team.models import User
 from .models import LoginThrottle, UserSession
@@ -159,7 +159,7 @@ def change_password(user, current_password, new_password):
     if problem:
         errors["new_password"] = problem
     if errors:
-        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+        raise invalid(errors)
     user.set_password(new_password)
     end_all_sessions(user, keep_token=session.get(SESSION_KEY))
     record(user, "auth.password_change", user)

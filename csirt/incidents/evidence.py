@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..clock import utcnow
-from ..errors import DomainError, NotFound, ValidationError
+from ..errors import DomainError, NotFound, ValidationError, invalid
 from ..extensions import db
+from ..ids import as_id
 from . import evidence_store, policy
 from .models import Evidence
-from .services import _timeline
+from .services import append_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,7 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
         raise ValidationError(_("Choose a file to upload."), errors={"file": _("This field is required.")})
     description = (description or "").strip()
     if len(description) > 500:
-        raise ValidationError(_("Please correct the marked fields."),
-                              errors={"description": _("At most %(n)d characters.", n=500)})
+        raise invalid({"description": _("At most %(n)d characters.", n=500)})
     name = clean_filename(filename)
     max_bytes = current_app.config["MAX_CONTENT_LENGTH"] or 50 * 1024 * 1024
     try:
@@ -65,7 +65,7 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
                         added_by_id=actor.id, added_at=utcnow())
         db.session.add(item)
         db.session.flush()
-        _timeline(incident, actor, "evidence", body=name,
+        append_timeline(incident, actor, "evidence", body=name,
                   data={"evidence": item.id, "sha256": sha256, "size": size})
         incident.updated_at = utcnow()
         record(actor, "evidence.add", item, after={"incident_id": incident.id, "name": name,
@@ -80,7 +80,7 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
 
 def get_evidence(actor, incident, evidence_id):
     """The evidence row if `actor` may see its incident; its file is checked against its hash."""
-    evidence_id = policy.as_id(evidence_id)
+    evidence_id = as_id(evidence_id)
     item = db.session.get(Evidence, evidence_id) if evidence_id is not None else None
     if item is None or item.incident_id != incident.id or not policy.can_see(actor, incident):
         raise NotFound("evidence")

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, tuple_
 
 from ..errors import ValidationError
 from ..extensions import db
+from ..ids import MAX_ID
 from . import policy
 from .models import Incident
 from .vocab import CATEGORIES, SEVERITIES, STATUSES
@@ -24,7 +25,6 @@ FILTER_KEYS = ("status", "severity", "category", "agency", "assignee", "q")
 MAX_PAGE = 200
 MAX_CURSOR = 200
 MAX_QUERY = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
 def _is_id(text):

@@ -5,10 +5,10 @@ responders and coordinators work every incident; managers read everything; admin
 """
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..ids import as_id
 from .models import Incident
 
 WORKERS = ("admin", "coordinator", "responder")
-MAX_ID = 2**31 - 1  # ids are INTEGER columns: beyond, SQLite overflows and PostgreSQL errors
 READERS_OF_ALL = ("admin", "manager", "coordinator", "responder")
 
 
@@ -27,14 +27,6 @@ def can_see(user, incident):
         return False
     return user.role in READERS_OF_ALL or incident.agency_id == user.agency_id
 
-
-def as_id(value):
-    """`value` as a row id, or None when it cannot name a row."""
-    try:
-        number = int(str(value), 10)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 def get_visible(user, incident_id):

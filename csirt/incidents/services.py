@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import diff, record, snapshot
 from ..clock import utcnow
-from ..errors import Conflict, ValidationError
+from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
 from ..timeutil import utc_to_local
 from . import lifecycle, policy
@@ -47,7 +47,8 @@ def _check_version(incident, expected_version):
         raise Conflict(_("Someone else changed this incident; reload it and try again."))
 
 
-def _timeline(incident, actor, kind, body="", data=None):
+def append_timeline(incident, actor, kind, body="", data=None):
+    """Add an entry to the incident's timeline in the current transaction (the caller commits)."""
     entry = TimelineEntry(incident=incident, author_id=getattr(actor, "id", None), kind=kind,
                           body=body, data=data, at=utcnow())
     db.session.add(entry)
@@ -62,7 +63,7 @@ def _assignment(incident, actor, old_id, new_id):
         user = db.session.get(User, user_id) if user_id else None
         return user.full_name if user else None
 
-    _timeline(incident, actor, "assignment",
+    append_timeline(incident, actor, "assignment",
               data={"from": old_id, "to": new_id, "from_name": name(old_id), "to_name": name(new_id)})
 
 
@@ -75,9 +76,6 @@ def open_incident(actor, data, source="manual"):
     if not policy.can_work_any(actor):
         values.pop("assignee_id", None)
     now = utcnow()
-    if values["discovered_at"] > now:
-        raise ValidationError(_("Please correct the marked fields."),
-                              errors={"discovered_at": _("Cannot be in the future.")})
     year = utc_to_local(now).year
     incident = Incident(
         reference=next_reference(current_app.config["CSIRT_REF_PREFIX"], year),
@@ -86,7 +84,7 @@ def open_incident(actor, data, source="manual"):
     )
     db.session.add(incident)
     db.session.flush()
-    _timeline(incident, actor, "created", data={"reference": incident.reference})
+    append_timeline(incident, actor, "created", data={"reference": incident.reference})
     if incident.assignee_id:
         _assignment(incident, actor, None, incident.assignee_id)
     record(actor, "incident.create", incident, after=snapshot(incident, AUDITED))
@@ -100,9 +98,6 @@ def update_incident(actor, incident, data, expected_version=None):
     policy.require(policy.can_work(actor, incident), _("You may not edit this incident."))
     _check_version(incident, expected_version)
     values = clean_incident(data, partial=True)
-    if "discovered_at" in values and values["discovered_at"] > utcnow():
-        raise ValidationError(_("Please correct the marked fields."),
-                              errors={"discovered_at": _("Cannot be in the future.")})
     if "agency_id" in values and not values["agency_id"]:
         values.pop("agency_id")
     before = snapshot(incident, AUDITED)
@@ -118,7 +113,7 @@ def update_incident(actor, incident, data, expected_version=None):
         _assignment(incident, actor, old_assignee, incident.assignee_id)
     other = sorted(k for k in changed_after if k != "assignee_id")
     if other:
-        _timeline(incident, actor, "edit", data={"fields": other})
+        append_timeline(incident, actor, "edit", data={"fields": other})
     record(actor, "incident.update", incident, before=changed_before, after=changed_after)
     _commit()
     return incident
@@ -141,8 +136,7 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
     if len(note) > NOTE_LIMIT:
         raise ValidationError(_("The note is too long."), errors={"note": _("Too long.")})
     if "\x00" in note:  # PostgreSQL cannot store NUL in text
-        raise ValidationError(_("Please correct the marked fields."),
-                              errors={"note": _("Contains a character that is not allowed.")})
+        raise invalid({"note": _("Contains a character that is not allowed.")})
     if target == "rejected" and reason not in REJECT_REASONS:
         raise ValidationError(_("Say why the incident is rejected."),
                               errors={"reason": _("Choose a reason.")})
@@ -160,7 +154,7 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
     elif lifecycle.is_reopen(current, target):
         incident.closed_at = None
         incident.reject_reason = None
-    _timeline(incident, actor, "status", body=note,
+    append_timeline(incident, actor, "status", body=note,
               data={"from": current, "to": target, "reason": reason if target == "rejected" else None})
     changed_before, changed_after = diff(before, snapshot(incident, AUDITED))
     action = "incident.reopen" if lifecycle.is_reopen(current, target) else "incident.status"
@@ -181,9 +175,8 @@ def add_note(actor, incident, body, kind="note"):
         raise ValidationError(_("The note is too long."),
                               errors={"body": _("At most %(n)d characters.", n=NOTE_LIMIT)})
     if "\x00" in body:  # PostgreSQL cannot store NUL in text
-        raise ValidationError(_("Please correct the marked fields."),
-                              errors={"body": _("Contains a character that is not allowed.")})
-    entry = _timeline(incident, actor, kind, body=body)
+        raise invalid({"body": _("Contains a character that is not allowed.")})
+    entry = append_timeline(incident, actor, kind, body=body)
     incident.updated_at = utcnow()
     db.session.flush()
     record(actor, f"incident.{kind}", incident, after={"timeline_entry": entry.id})

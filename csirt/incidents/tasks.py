@@ -3,16 +3,17 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..clock import utcnow
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, invalid
 from ..extensions import db
+from ..ids import as_id
 from ..team.models import User
 from . import policy
 from .models import Task
-from .services import _timeline
+from .services import append_timeline
 
 
 def _get_task(incident, task_id):
-    task_id = policy.as_id(task_id)
+    task_id = as_id(task_id)
     task = db.session.get(Task, task_id) if task_id is not None else None
     if task is None or task.incident_id != incident.id:
         raise NotFound("task")
@@ -28,19 +29,19 @@ def add_task(actor, incident, title, owner_id=None, due_at=None):
     elif len(title) > 300:
         errors["title"] = _("At most %(n)d characters.", n=300)
     if owner_id not in (None, "", 0):
-        owner_id = policy.as_id(owner_id)
+        owner_id = as_id(owner_id)
         owner = db.session.get(User, owner_id) if owner_id is not None else None
         if owner is None or not owner.active:
             errors["owner_id"] = _("Unknown or disabled member.")
     else:
         owner_id = None
     if errors:
-        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+        raise invalid(errors)
     task = Task(incident_id=incident.id, title=title, owner_id=owner_id and int(owner_id),
                 due_at=due_at, created_by_id=actor.id, created_at=utcnow())
     db.session.add(task)
     db.session.flush()
-    _timeline(incident, actor, "task", body=title, data={"task": task.id, "event": "added"})
+    append_timeline(incident, actor, "task", body=title, data={"task": task.id, "event": "added"})
     record(actor, "task.create", task, after={"incident_id": incident.id, "title": title,
                                                "owner_id": task.owner_id, "due_at": due_at})
     db.session.commit()
@@ -57,7 +58,7 @@ def set_task_done(actor, incident, task_id, done=True):
         task.done_at, task.done_by_id = utcnow(), actor.id
     else:
         task.done_at, task.done_by_id = None, None
-    _timeline(incident, actor, "task", body=task.title,
+    append_timeline(incident, actor, "task", body=task.title,
               data={"task": task.id, "event": "done" if done else "reopened"})
     record(actor, "task.done" if done else "task.reopen", task, before=before,
            after={"done_at": task.done_at, "done_by_id": task.done_by_id})

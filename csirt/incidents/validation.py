@@ -1,11 +1,12 @@
 """One validator for incident input, shared by the HTML forms and the JSON API."""
 from flask_babel import gettext as _
 
-from ..errors import ValidationError
+from ..clock import utcnow
+from ..errors import invalid
 from ..extensions import db
+from ..ids import MAX_ID
 from ..team.models import Agency, User
-from ..timeutil import parse_iso
-from .policy import MAX_ID
+from ..timeutil import local_to_utc, parse_iso
 from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
 
 # Fields a request may set. Everything else (id, reference, status, reporter, version...) is
@@ -38,17 +39,19 @@ def _choice(name, value, vocab, errors):
 
 
 def _when(name, value, errors):
+    """A moment in the past: a datetime or ISO text, naive meaning province time; naive UTC out."""
     if value is None or value == "":
         errors[name] = _("This field is required.")
         return None
-    if hasattr(value, "year"):
-        from ..timeutil import local_to_utc
-        return local_to_utc(value)
     try:
-        return parse_iso(value)
+        moment = local_to_utc(value) if hasattr(value, "year") else parse_iso(value)
     except (ValueError, TypeError, OverflowError):  # OverflowError: year 1 or 9999 shifted to UTC
         errors[name] = _("Not a valid date and time.")
         return None
+    if moment > utcnow():
+        errors[name] = _("Cannot be in the future.")
+        return None
+    return moment
 
 
 def _int_or_none(name, value, errors):
@@ -110,5 +113,5 @@ def clean_incident(data, partial=False):
                 errors["assignee_id"] = _("The assignee must be an active responder or coordinator.")
         out["assignee_id"] = assignee_id
     if errors:
-        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+        raise invalid(errors)
     return out

@@ -3,14 +3,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..auth.forms import ConfirmForm
 from ..errors import ValidationError
 from ..extensions import db
 from ..forms_util import apply_errors
 from ..team.models import Agency
-from ..timeutil import local_to_utc
+from ..timeutil import local_to_utc, utc_to_local
 from . import evidence as evidence_service
 from . import evidence_store, export, lifecycle, listing, policy, services, tasks
 from .forms import EvidenceForm, IncidentForm, NoteForm, StatusForm, TaskForm, worker_choices
+from .vocab import STATUSES, label
 
 bp = Blueprint("incidents", __name__)
 
@@ -102,7 +104,6 @@ def edit(incident_id):
     if request.method == "GET":
         form.agency_id.data = str(incident.agency_id)
         form.assignee_id.data = str(incident.assignee_id or "")
-        from ..timeutil import utc_to_local
         form.discovered_at.data = utc_to_local(incident.discovered_at).replace(tzinfo=None)
         form.version.data = incident.version
     if form.validate_on_submit():
@@ -132,13 +133,8 @@ def change_status(incident_id):
         db.session.rollback()
         apply_errors(form, err)
         return _render_view(incident, 400, status_form=form)
-    flash(_("Status changed to %(status)s.", status=_label_status(incident.status)), "success")
+    flash(_("Status changed to %(status)s.", status=label(STATUSES, incident.status)), "success")
     return redirect(url_for("incidents.view", incident_id=incident.id))
-
-
-def _label_status(status):
-    from .vocab import STATUSES, label
-    return label(STATUSES, status)
 
 
 @bp.post("/incidents/<int:incident_id>/notes")
@@ -178,7 +174,6 @@ def add_task(incident_id):
 @bp.post("/incidents/<int:incident_id>/tasks/<int:task_id>/<any(done, reopen):action>")
 def toggle_task(incident_id, task_id, action):
     incident = policy.get_visible(current_user, incident_id)
-    from ..auth.forms import ConfirmForm
     if not ConfirmForm().validate_on_submit():
         abort(400)
     tasks.set_task_done(current_user, incident, task_id, done=(action == "done"))

@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
 from ..auth.services import check_password_strength, end_all_sessions
-from ..errors import Forbidden, ValidationError
+from ..errors import Forbidden, ValidationError, invalid
 from ..extensions import db
+from ..ids import as_id
 from .models import AGENCY_KINDS, ROLES, Agency, User
 
 USER_FIELDS = ("username", "full_name", "email", "phone", "phone_alt", "chat_handles", "title",
@@ -58,7 +59,8 @@ def _clean_user(data, creating):
         if out.get("role") not in ROLES:
             errors["role"] = _("Choose one of the listed values.")
     if "agency_id" in out or creating:
-        agency = db.session.get(Agency, out.get("agency_id")) if str(out.get("agency_id") or "").isdigit() else None
+        agency_id = as_id(out.get("agency_id"))
+        agency = db.session.get(Agency, agency_id) if agency_id else None
         if agency is None:
             errors["agency_id"] = _("Unknown agency.")
         else:
@@ -66,7 +68,7 @@ def _clean_user(data, creating):
     if "active" in out:
         out["active"] = bool(out["active"])
     if errors:
-        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+        raise invalid(errors)
     return out
 
 
@@ -77,7 +79,7 @@ def create_user(actor, data, password):
     values = _clean_user(data, creating=True)
     problem = check_password_strength(password, values["username"])
     if problem:
-        raise ValidationError(_("Please correct the marked fields."), errors={"password": problem})
+        raise invalid({"password": problem})
     user = User(**values)
     user.set_password(password)
     db.session.add(user)
@@ -126,7 +128,7 @@ def reset_password(actor, user, password):
         require_admin(actor)
     problem = check_password_strength(password, user.username)
     if problem:
-        raise ValidationError(_("Please correct the marked fields."), errors={"password": problem})
+        raise invalid({"password": problem})
     user.set_password(password)
     end_all_sessions(user)
     record(actor, "user.reset_password", user, actor_name=None if actor else "console")
@@ -156,7 +158,7 @@ def _clean_agency(data, agency=None):
     if "active" in out:
         out["active"] = bool(out["active"])
     if errors:
-        raise ValidationError(_("Please correct the marked fields."), errors=errors)
+        raise invalid(errors)
     return out
 
 

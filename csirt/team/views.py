@@ -8,6 +8,7 @@ from ..auth.forms import ConfirmForm
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..forms_util import apply_errors
+from ..ids import as_id
 from ..incidents import policy as incident_policy
 from ..incidents.models import Incident
 from ..ui import role_label
@@ -25,7 +26,8 @@ def _require_login():
 
 
 def _get(model, ident):
-    obj = db.session.get(model, ident)
+    ident = as_id(ident)
+    obj = db.session.get(model, ident) if ident else None
     if obj is None:
         raise NotFound(model.__name__)
     return obj
@@ -50,8 +52,8 @@ def members():
                                   for column in (User.full_name, User.username, User.skills, User.email))))
     if role in ROLES:
         query = query.where(User.role == role)
-    if agency.isdigit():
-        query = query.where(User.agency_id == int(agency))
+    if as_id(agency):
+        query = query.where(User.agency_id == as_id(agency))
     users = db.session.execute(query).scalars().all()
     agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars().all()
     return render_template("team/members.html", users=users, agencies=agencies, q=q, role=role,

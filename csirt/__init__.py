@@ -3,14 +3,13 @@
 Importing the package has no side effects; `create_app()` builds an application.
 """
 import logging
-import os
 from pathlib import Path
 
 from flask import Flask
 
+from .about import __version__, version  # noqa: F401  (the package's public version)
 from .config import DEV_SECRET_KEY, Config, resource_dir
 
-__version__ = "0.1.0"
 logger = logging.getLogger(__name__)
 
 
@@ -41,7 +40,7 @@ def register_extensions(app):
     from flask_babel import lazy_gettext
 
     from . import i18n
-    from .auth.services import load_session_user
+    from .auth.services import connect_signals, load_session_user
     from .extensions import babel, csrf, db, init_engine_events, login_manager, migrate
 
     init_engine_events()
@@ -54,17 +53,21 @@ def register_extensions(app):
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
+    connect_signals()
     login_manager.localize_callback = i18n.gettext_proxy
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     # import models so the metadata knows every table
     from . import scheduler as _scheduler  # noqa: F401  (its lease table)
-    from .api import models as _api  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .audit.models import AuditLog, guard_append_only
     from .auth import models as _auth  # noqa: F401
     from .incidents import models as _incidents  # noqa: F401
+    from .incidents.models import TimelineEntry
     from .systems import models as _systems  # noqa: F401
     from .team import models as _team  # noqa: F401
+
+    guard_append_only(AuditLog, TimelineEntry)
 
 
 def register_blueprints(app):
@@ -116,7 +119,3 @@ def register_security_headers(app):
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-def version():
-    return os.environ.get("CSIRT_VERSION", __version__)

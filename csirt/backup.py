@@ -13,7 +13,7 @@ import tarfile
 
 from sqlalchemy import func, text
 
-from . import version
+from .about import version
 from .extensions import db
 
 FORMAT = 1
@@ -53,8 +53,8 @@ def _add(tar, name, data):
 
 def create_backup(path):
     """Write the archive to `path`; returns a dict of row counts per table."""
-    from .incidents.evidence_store import folder
     from .incidents.models import Evidence
+    from .storage import folder
 
     counts = {}
     with tarfile.open(path, "w:gz") as tar:
@@ -76,8 +76,8 @@ def create_backup(path):
 
 def restore_backup(path):
     """Load the archive into the current, empty database and evidence folder."""
-    from .incidents.evidence_store import folder
     from .incidents.models import Evidence
+    from .storage import folder
 
     for table in _tables():
         if db.session.execute(db.select(func.count()).select_from(table)).scalar():

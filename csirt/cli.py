@@ -148,7 +148,7 @@ def tokens_group():
 @click.option("--days", default=90, show_default=True, type=int)
 @with_appcontext
 def tokens_create(username, name, scopes, days):
-    from .api.tokens import create_token
+    from .auth.tokens import create_token
 
     try:
         token, text = create_token(None, _user(username), name, list(scopes), days)
@@ -162,7 +162,7 @@ def tokens_create(username, name, scopes, days):
 @click.argument("token_id", type=int)
 @with_appcontext
 def tokens_revoke(token_id):
-    from .api.tokens import revoke_token
+    from .auth.tokens import revoke_token
 
     try:
         revoke_token(None, token_id)
@@ -174,7 +174,7 @@ def tokens_revoke(token_id):
 @tokens_group.command("list")
 @with_appcontext
 def tokens_list():
-    from .api.models import ApiToken
+    from .auth.models import ApiToken
 
     for t in db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars():
         state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"

@@ -33,6 +33,12 @@ def invalid(errors):
     return ValidationError(_("Please correct the marked fields."), errors=errors)
 
 
+class Unauthorized(DomainError):
+    """No valid credentials (the API's bearer token)."""
+
+    status = 401
+
+
 class NotFound(DomainError):
     status = 404
 

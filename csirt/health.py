@@ -9,7 +9,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    from . import version
+    from .about import version
 
     try:
         db.session.execute(text("SELECT 1"))

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import markdown
+from .clock import utc_to_local
 from .incidents import vocab
-from .timeutil import utc_to_local
 
 STATUS_BADGES = {"new": "text-bg-primary", "triaged": "text-bg-info", "contained": "text-bg-warning",
                  "eradicated": "text-bg-warning", "recovered": "text-bg-success",

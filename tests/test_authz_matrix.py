@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.security import generate_password_hash
 
-from csirt.api.models import ApiToken
-from csirt.api.tokens import create_token, revoke_token
+from csirt.auth.models import ApiToken
+from csirt.auth.tokens import create_token, revoke_token
 from csirt.clock import freeze, utcnow
 from csirt.incidents import evidence as evidence_service
 from csirt.incidents import tasks as task_service

@@ -6,20 +6,18 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from werkzeug.exceptions import BadRequest
 
-from ..errors import DomainError, Forbidden, NotFound, ValidationError
+from ..about import version
+from ..auth import tokens
+from ..clock import iso_utc
+from ..errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..extensions import db
 from ..ids import MAX_ID
 from ..incidents import listing, policy, services
-from ..timeutil import iso_utc
-from . import openapi, schemas, tokens
+from . import openapi, schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _format_checker = FormatChecker()
 PUBLIC = {"api.openapi_document"}
-
-
-class Unauthorized(DomainError):
-    status = 401
 
 
 @bp.before_request
@@ -123,7 +121,6 @@ def serialise(incident):
 
 @bp.get("/openapi.json")
 def openapi_document():
-    from .. import version
     return jsonify(openapi.document(version()))
 
 

@@ -23,24 +23,39 @@ class AuditLog(db.Model):
     __table_args__ = (db.Index("ix_audit_log_object", "object_type", "object_id"),)
 
 
-class AuditLogIsAppendOnly(Exception):
-    pass
+class AppendOnlyViolation(Exception):
+    """An attempt to change or delete a row of an append-only table."""
 
 
-@event.listens_for(AuditLog, "before_update")
-@event.listens_for(AuditLog, "before_delete")
+
+
 def _refuse_change(mapper, connection, target):
-    raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
+    raise AppendOnlyViolation(f"{mapper.local_table.name} rows cannot be changed or deleted")
 
 
-# Tables whose rows are never changed or deleted through the ORM; other domains add theirs.
-APPEND_ONLY_TABLES = {AuditLog.__tablename__}
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state):
+def _refuse_bulk_change(state, tables):
     """Bulk UPDATE and DELETE statements (`session.execute(update(AuditLog))`, `query.delete()`)
-    bypass the mapper events above, so they are refused here."""
+    bypass the mapper events, so they are refused here."""
     table = getattr(getattr(state.statement, "table", None), "name", None)
-    if (state.is_update or state.is_delete) and table in APPEND_ONLY_TABLES:
-        raise AuditLogIsAppendOnly(f"{table} rows cannot be changed or deleted")
+    if (state.is_update or state.is_delete) and table in tables:
+        raise AppendOnlyViolation(f"{table} rows cannot be changed or deleted")
+
+
+_guarded = set()
+
+
+def guard_append_only(*models):
+    """Make the tables of `models` append-only through the ORM; called by the app factory
+    (idempotent, so building several apps in one process is fine)."""
+    for model in models:
+        if model.__tablename__ in _guarded:
+            continue
+        event.listen(model, "before_update", _refuse_change)
+        event.listen(model, "before_delete", _refuse_change)
+        _guarded.add(model.__tablename__)
+    if not event.contains(Session, "do_orm_execute", _bulk_listener):
+        event.listen(Session, "do_orm_execute", _bulk_listener)
+
+
+def _bulk_listener(state):
+    _refuse_bulk_change(state, _guarded)

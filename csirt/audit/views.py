@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..errors import Forbidden
 from ..extensions import db
 from ..ids import as_id
+from . import policy
 from .models import AuditLog
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -14,7 +15,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.get("/")
 @login_required
 def index():
-    if current_user.role not in ("admin", "manager"):
+    if not policy.can_read(current_user):
         raise Forbidden(_("Only administrators and managers read the audit log."))
     query = db.select(AuditLog).order_by(AuditLog.id.desc())
     action = (request.args.get("action") or "").strip()[:64]

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, StringField
+from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..api.models import SCOPES
-from ..forms_util import REQUIRED, at_most
+from ..forms import REQUIRED, at_most
+from .models import SCOPES
 
 
 class LoginForm(FlaskForm):
@@ -25,8 +25,3 @@ class TokenForm(FlaskForm):
                                  option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     days = IntegerField(_l("Valid for (days)"), default=90,
                         validators=[NumberRange(1, 366, _l("Between %(min)d and %(max)d."))])
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: just the CSRF token, for buttons that change something."""
-    confirm = BooleanField(default=True)

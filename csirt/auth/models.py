@@ -1,4 +1,4 @@
-"""Server-side session records and login throttling state."""
+"""Credentials: server-side session records, login throttling state and API tokens."""
 from ..clock import utcnow
 from ..extensions import db
 
@@ -28,3 +28,32 @@ class LoginThrottle(db.Model):
     failures = db.Column(db.Integer, nullable=False, default=0)
     window_start = db.Column(db.DateTime, nullable=False, default=utcnow)
     locked_until = db.Column(db.DateTime)
+
+
+# API tokens: random, stored hashed, scoped, expiring, revocable.
+SCOPES = ("incidents:read", "incidents:write")
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"),
+                        nullable=False, index=True)
+    name = db.Column(db.String(100), nullable=False)
+    lookup = db.Column(db.String(16), nullable=False, unique=True)  # public part of the token
+    secret_hash = db.Column(db.String(64), nullable=False)           # SHA-256 of the secret part
+    scopes = db.Column(db.String(200), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    revoked_at = db.Column(db.DateTime)
+    last_used_at = db.Column(db.DateTime)
+
+    user = db.relationship("User", lazy="joined")
+
+    @property
+    def scope_list(self):
+        return [s for s in self.scopes.split() if s]
+
+    def is_usable(self, now):
+        return self.revoked_at is None and self.expires_at > now and self.user.is_active

@@ -11,10 +11,10 @@ from ..clock import utcnow
 from ..errors import DomainError, invalid
 from ..extensions import db
 from ..team.models import User
+from ..team.passwords import access_revoked, password_problem
 from .models import LoginThrottle, UserSession
 
 SESSION_KEY = "sid"
-MIN_PASSWORD = 10
 # A real hash, so an unknown user costs as much time as a wrong password.
 _DUMMY_HASH = None
 
@@ -133,6 +133,15 @@ def end_session(user):
     db.session.commit()
 
 
+def connect_signals():
+    """Called by the factory: the team's `access_revoked` ends the member's sessions."""
+    access_revoked.connect(_on_access_revoked, weak=False)
+
+
+def _on_access_revoked(user):
+    end_all_sessions(user)
+
+
 def end_all_sessions(user, keep_token=None):
     query = db.delete(UserSession).where(UserSession.user_id == user.id)
     if keep_token:
@@ -140,22 +149,12 @@ def end_all_sessions(user, keep_token=None):
     db.session.execute(query)
 
 
-def check_password_strength(password, username=""):
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        return _("At least %(n)d characters.", n=MIN_PASSWORD)
-    if len(password) > 256:
-        return _("At most %(n)d characters.", n=256)
-    if username and password.lower() == username.lower():
-        return _("The password must differ from the user name.")
-    return None
-
-
 def change_password(user, current_password, new_password):
     """Change the user's own password and end every other session of theirs."""
     errors = {}
     if not user.check_password(current_password or ""):
         errors["current_password"] = _("The current password is wrong.")
-    problem = check_password_strength(new_password, user.username)
+    problem = password_problem(new_password, user.username)
     if problem:
         errors["new_password"] = problem
     if errors:

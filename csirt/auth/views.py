@@ -3,14 +3,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..api import tokens as token_service
-from ..api.models import ApiToken
-from ..errors import ValidationError
 from ..extensions import db
-from ..forms_util import apply_errors
+from ..forms import ConfirmForm, handle
 from ..i18n import _safe_next
 from . import services
-from .forms import ConfirmForm, LoginForm, PasswordForm, TokenForm
+from . import tokens as token_service
+from .forms import LoginForm, PasswordForm, TokenForm
+from .models import ApiToken
 
 bp = Blueprint("auth", __name__)
 
@@ -54,28 +53,21 @@ def logout():
 @login_required
 def change_password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except ValidationError as err:
-            apply_errors(form, err)
-        else:
-            flash(_("Your password was changed; your other sessions were ended."), "success")
-            return redirect(url_for("team.member", user_id=current_user.id))
-    return render_template("auth/password.html", form=form), 200 if request.method == "GET" else 400
+    done = handle(form, lambda: services.change_password(current_user, form.current_password.data,
+                                                         form.new_password.data))
+    if done.ok:
+        flash(_("Your password was changed; your other sessions were ended."), "success")
+        return redirect(url_for("team.member", user_id=current_user.id))
+    return render_template("auth/password.html", form=form), done.status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
     form = TokenForm()
-    new_token = None
-    if form.validate_on_submit():
-        try:
-            _row, new_token = token_service.create_token(
-                current_user, current_user, form.name.data, form.scopes.data, form.days.data)
-        except ValidationError as err:
-            apply_errors(form, err)
+    done = handle(form, lambda: token_service.create_token(current_user, current_user, form.name.data,
+                                                           form.scopes.data, form.days.data))
+    new_token = done.value[1] if done.ok else None
     rows = db.session.execute(db.select(ApiToken).where(ApiToken.user_id == current_user.id)
                               .order_by(ApiToken.id.desc())).scalars().all()
     return render_template("auth/tokens.html", form=form, tokens=rows, new_token=new_token,

@@ -6,14 +6,15 @@ import unicodedata
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import storage
 from ..audit.services import record
 from ..clock import utcnow
 from ..errors import DomainError, NotFound, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
-from . import evidence_store, policy
+from . import policy
 from .models import Evidence
-from .services import append_timeline
+from .services import append_timeline, touch
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +49,14 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
     name = clean_filename(filename)
     max_bytes = current_app.config["MAX_CONTENT_LENGTH"] or 50 * 1024 * 1024
     try:
-        stored_name, size, sha256 = evidence_store.save_stream(stream, max_bytes)
+        stored_name, size, sha256 = storage.save_stream(stream, max_bytes)
     except ValueError:
         raise EvidenceTooLarge(_("The upload is too large.")) from None
     except OSError as err:
         logger.error("evidence could not be written: %s", err)
         raise StorageFailure(_("The file could not be stored (the disk may be full). Nothing was saved.")) from None
     if size == 0:
-        evidence_store.remove(stored_name)
+        storage.remove(stored_name)
         raise ValidationError(_("The file is empty."), errors={"file": _("The file is empty.")})
     guessed = mimetypes.guess_type(name)[0]
     try:
@@ -67,13 +68,13 @@ def add_evidence(actor, incident, stream, filename, description="", content_type
         db.session.flush()
         append_timeline(incident, actor, "evidence", body=name,
                   data={"evidence": item.id, "sha256": sha256, "size": size})
-        incident.updated_at = utcnow()
+        touch(incident)
         record(actor, "evidence.add", item, after={"incident_id": incident.id, "name": name,
                                                    "sha256": sha256, "size": size})
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        evidence_store.remove(stored_name)  # no file without its row
+        storage.remove(stored_name)  # no file without its row
         raise
     return item
 
@@ -85,7 +86,7 @@ def get_evidence(actor, incident, evidence_id):
     if item is None or item.incident_id != incident.id or not policy.can_see(actor, incident):
         raise NotFound("evidence")
     try:
-        actual = evidence_store.sha256_of(item.stored_name)
+        actual = storage.sha256_of(item.stored_name)
     except OSError:
         logger.error("evidence file missing: %s", item.stored_name)
         raise IntegrityFailure(_("The evidence file is missing from storage.")) from None

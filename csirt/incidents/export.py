@@ -7,8 +7,8 @@ from flask import Response, stream_with_context
 from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..clock import iso_utc
 from ..extensions import db
-from ..timeutil import iso_utc
 from . import listing
 from .vocab import CATEGORIES, SEVERITIES, STATUSES, label
 

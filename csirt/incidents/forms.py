@@ -6,9 +6,10 @@ from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, T
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ..extensions import db
-from ..forms_util import BAD_DATE, CHOICE, REQUIRED
-from ..forms_util import at_most as _at_most
+from ..forms import BAD_DATE, CHOICE, REQUIRED
+from ..forms import at_most as _at_most
 from ..team.models import Agency, User
+from .policy import WORKERS
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -25,7 +26,7 @@ def agency_choices():
 
 def worker_choices(blank=True):
     rows = db.session.execute(
-        db.select(User.id, User.full_name).where(User.active, User.role.in_(("admin", "coordinator", "responder")))
+        db.select(User.id, User.full_name).where(User.active, User.role.in_(WORKERS))
         .order_by(User.full_name)).all()
     return ([("", str(_l("(nobody)")))] if blank else []) + [(str(i), n) for i, n in rows]
 
@@ -89,8 +90,3 @@ class TaskForm(FlaskForm):
 class EvidenceForm(FlaskForm):
     file = FileField(_l("File"))
     description = StringField(_l("Description"), validators=[_at_most(500)])
-
-
-class AssignForm(FlaskForm):
-    assignee_id = SelectField(_l("Assignee"), choices=[], validate_choice=False)
-    version = HiddenField()

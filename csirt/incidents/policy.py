@@ -22,11 +22,17 @@ def visible_incidents(user, query=None):
     return query.where(Incident.agency_id == user.agency_id)
 
 
+def filterable_agencies(user, agencies):
+    """The agencies `user` may filter the list by: a liaison sees only their own."""
+    if user.role in READERS_OF_ALL:
+        return agencies
+    return [a for a in agencies if a.id == user.agency_id]
+
+
 def can_see(user, incident):
     if user is None or not user.is_active:
         return False
     return user.role in READERS_OF_ALL or incident.agency_id == user.agency_id
-
 
 
 def get_visible(user, incident_id):
@@ -35,15 +41,6 @@ def get_visible(user, incident_id):
     if incident_id is None:
         raise NotFound("incident")
     incident = db.session.get(Incident, incident_id)
-    if incident is None or not can_see(user, incident):
-        raise NotFound("incident")
-    return incident
-
-
-def get_visible_by_reference(user, reference):
-    incident = db.session.execute(
-        db.select(Incident).where(Incident.reference == str(reference)[:32])
-    ).scalar_one_or_none()
     if incident is None or not can_see(user, incident):
         raise NotFound("incident")
     return incident

@@ -7,13 +7,13 @@ import logging
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import diff, record, snapshot
-from ..clock import utcnow
+from ..clock import utc_to_local, utcnow
 from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
-from ..timeutil import utc_to_local
 from . import lifecycle, policy
 from .models import Incident, TimelineEntry
 from .references import next_reference
@@ -53,6 +53,16 @@ def append_timeline(incident, actor, kind, body="", data=None):
                           body=body, data=data, at=utcnow())
     db.session.add(entry)
     return entry
+
+
+def touch(incident):
+    """Mark the incident as updated now without editing its fields. Notes, tasks and evidence
+    use this instead of an ORM change: it does not bump the optimistic version, so they never
+    lose to (or break) a concurrent edit of the incident."""
+    now = utcnow()
+    table = Incident.__table__
+    db.session.execute(table.update().where(table.c.id == incident.id).values(updated_at=now))
+    set_committed_value(incident, "updated_at", now)
 
 
 def _assignment(incident, actor, old_id, new_id):
@@ -177,8 +187,8 @@ def add_note(actor, incident, body, kind="note"):
     if "\x00" in body:  # PostgreSQL cannot store NUL in text
         raise invalid({"body": _("Contains a character that is not allowed.")})
     entry = append_timeline(incident, actor, kind, body=body)
-    incident.updated_at = utcnow()
+    touch(incident)
     db.session.flush()
     record(actor, f"incident.{kind}", incident, after={"timeline_entry": entry.id})
-    _commit()
+    db.session.commit()
     return entry

@@ -1,12 +1,12 @@
 """One validator for incident input, shared by the HTML forms and the JSON API."""
 from flask_babel import gettext as _
 
-from ..clock import utcnow
+from ..clock import local_to_utc, parse_iso, utcnow
 from ..errors import invalid
 from ..extensions import db
 from ..ids import MAX_ID
 from ..team.models import Agency, User
-from ..timeutil import local_to_utc, parse_iso
+from .policy import WORKERS
 from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
 
 # Fields a request may set. Everything else (id, reference, status, reporter, version...) is
@@ -109,7 +109,7 @@ def clean_incident(data, partial=False):
         assignee_id = _int_or_none("assignee_id", data.get("assignee_id"), errors)
         if assignee_id is not None:
             user = db.session.get(User, assignee_id)
-            if user is None or not user.active or user.role not in ("admin", "coordinator", "responder"):
+            if user is None or not user.active or user.role not in WORKERS:
                 errors["assignee_id"] = _("The assignee must be an active responder or coordinator.")
         out["assignee_id"] = assignee_id
     if errors:

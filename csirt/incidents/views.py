@@ -3,14 +3,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.forms import ConfirmForm
+from .. import storage
+from ..clock import local_to_utc, utc_to_local
 from ..errors import ValidationError
 from ..extensions import db
-from ..forms_util import apply_errors
+from ..forms import ConfirmForm, handle
 from ..team.models import Agency
-from ..timeutil import local_to_utc, utc_to_local
 from . import evidence as evidence_service
-from . import evidence_store, export, lifecycle, listing, policy, services, tasks
+from . import export, lifecycle, listing, policy, services, tasks
 from .forms import EvidenceForm, IncidentForm, NoteForm, StatusForm, TaskForm, worker_choices
 from .vocab import STATUSES, label
 
@@ -37,8 +37,7 @@ def index():
         lq = listing.ListQuery(limit=current_app.config["CSIRT_PAGE_SIZE"])
     result = listing.page(current_user, lq)
     agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars().all()
-    if current_user.role == "member":
-        agencies = [a for a in agencies if a.id == current_user.agency_id]
+    agencies = policy.filterable_agencies(current_user, agencies)
     export_url = url_for("incidents.export_csv", **lq.active_filters(), sort=lq.sort, dir=lq.direction)
     return render_template("incidents/index.html", page=result, lq=lq, agencies=agencies, export_url=export_url,
                            workers=worker_choices(blank=False), can_create=policy.can_create(current_user))
@@ -61,18 +60,12 @@ def new():
     if request.method == "GET":
         if form.agency_id is not None:
             form.agency_id.data = str(current_user.agency_id)
-    if form.validate_on_submit():
-        try:
-            incident = services.open_incident(current_user, form.service_data())
-        except ValidationError as err:
-            apply_errors(form, err)
-        else:
-            flash(_("Incident %(ref)s was logged.", ref=incident.reference), "success")
-            return redirect(url_for("incidents.view", incident_id=incident.id))
-    elif request.method == "POST":
-        flash(_("Please correct the marked fields."), "danger")
-    status = 200 if request.method == "GET" else 400
-    return render_template("incidents/form.html", form=form, incident=None), status
+    done = handle(form, lambda: services.open_incident(current_user, form.service_data()),
+                  _("Please correct the marked fields."))
+    if done.ok:
+        flash(_("Incident %(ref)s was logged.", ref=done.value.reference), "success")
+        return redirect(url_for("incidents.view", incident_id=done.value.id))
+    return render_template("incidents/form.html", form=form, incident=None), done.status
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -106,32 +99,22 @@ def edit(incident_id):
         form.assignee_id.data = str(incident.assignee_id or "")
         form.discovered_at.data = utc_to_local(incident.discovered_at).replace(tzinfo=None)
         form.version.data = incident.version
-    if form.validate_on_submit():
-        try:
-            services.update_incident(current_user, incident, form.service_data(), form.version.data)
-        except ValidationError as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            flash(_("The incident was saved."), "success")
-            return redirect(url_for("incidents.view", incident_id=incident.id))
-    code = 200 if request.method == "GET" else 400
-    return render_template("incidents/form.html", form=form, incident=incident), code
+    done = handle(form, lambda: services.update_incident(current_user, incident, form.service_data(),
+                                                         form.version.data))
+    if done.ok:
+        flash(_("The incident was saved."), "success")
+        return redirect(url_for("incidents.view", incident_id=incident.id))
+    return render_template("incidents/form.html", form=form, incident=incident), done.status
 
 
 @bp.post("/incidents/<int:incident_id>/status")
 def change_status(incident_id):
     incident = policy.get_visible(current_user, incident_id)
     form = StatusForm()
-    if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "danger")
-        return _render_view(incident, 400, status_form=form)
-    try:
-        services.change_status(current_user, incident, form.target.data, form.note.data,
-                               form.reason.data or None, form.version.data)
-    except ValidationError as err:
-        db.session.rollback()
-        apply_errors(form, err)
+    done = handle(form, lambda: services.change_status(current_user, incident, form.target.data, form.note.data,
+                                                        form.reason.data or None, form.version.data),
+                  _("Please correct the marked fields."))
+    if not done.ok:
         return _render_view(incident, 400, status_form=form)
     flash(_("Status changed to %(status)s.", status=label(STATUSES, incident.status)), "success")
     return redirect(url_for("incidents.view", incident_id=incident.id))
@@ -141,13 +124,9 @@ def change_status(incident_id):
 def add_note(incident_id):
     incident = policy.get_visible(current_user, incident_id)
     form = NoteForm()
-    if not form.validate_on_submit():
-        flash(_("The note is empty."), "danger")
-        return _render_view(incident, 400, note_form=form)
-    try:
-        services.add_note(current_user, incident, form.body.data, form.kind.data)
-    except ValidationError as err:
-        apply_errors(form, err)
+    done = handle(form, lambda: services.add_note(current_user, incident, form.body.data, form.kind.data),
+                  _("The note is empty."))
+    if not done.ok:
         return _render_view(incident, 400, note_form=form)
     flash(_("The note was added."), "success")
     return redirect(url_for("incidents.view", incident_id=incident.id) + "#timeline")
@@ -158,14 +137,10 @@ def add_task(incident_id):
     incident = policy.get_visible(current_user, incident_id)
     form = TaskForm()
     form.owner_id.choices = worker_choices()
-    if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "danger")
-        return _render_view(incident, 400, task_form=form)
-    try:
-        tasks.add_task(current_user, incident, form.title.data, form.owner_id.data or None,
-                       local_to_utc(form.due_at.data) if form.due_at.data else None)
-    except ValidationError as err:
-        apply_errors(form, err)
+    done = handle(form, lambda: tasks.add_task(current_user, incident, form.title.data, form.owner_id.data or None,
+                                               local_to_utc(form.due_at.data) if form.due_at.data else None),
+                  _("Please correct the marked fields."))
+    if not done.ok:
         return _render_view(incident, 400, task_form=form)
     flash(_("The task was added."), "success")
     return redirect(url_for("incidents.view", incident_id=incident.id) + "#tasks")
@@ -184,18 +159,13 @@ def toggle_task(incident_id, task_id, action):
 def upload_evidence(incident_id):
     incident = policy.get_visible(current_user, incident_id)
     form = EvidenceForm()
-    if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "danger")
-        return _render_view(incident, 400, evidence_form=form)
     upload = request.files.get("file")
-    try:
-        item = evidence_service.add_evidence(
-            current_user, incident, upload.stream if upload else None,
-            upload.filename if upload else None, form.description.data,
-            upload.mimetype if upload else None)
-    except ValidationError as err:
-        apply_errors(form, err)
+    done = handle(form, lambda: evidence_service.add_evidence(
+        current_user, incident, upload.stream if upload else None, upload.filename if upload else None,
+        form.description.data, upload.mimetype if upload else None), _("Please correct the marked fields."))
+    if not done.ok:
         return _render_view(incident, 400, evidence_form=form)
+    item = done.value
     flash(_("Evidence %(name)s was stored; SHA-256 %(hash)s.", name=item.original_name, hash=item.sha256),
           "success")
     return redirect(url_for("incidents.view", incident_id=incident.id) + "#evidence")
@@ -205,7 +175,7 @@ def upload_evidence(incident_id):
 def download_evidence(incident_id, evidence_id):
     incident = policy.get_visible(current_user, incident_id)
     item = evidence_service.get_evidence(current_user, incident, evidence_id)
-    response = send_file(evidence_store.path_of(item.stored_name), as_attachment=True,
+    response = send_file(storage.path_of(item.stored_name), as_attachment=True,
                          download_name=item.original_name, mimetype="application/octet-stream",
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"

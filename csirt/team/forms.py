@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from ..forms_util import REQUIRED, at_most
+from ..forms import REQUIRED, at_most
 from .models import AGENCY_KINDS, ROLES
 
 

@@ -4,11 +4,11 @@ import re
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..auth.services import check_password_strength, end_all_sessions
 from ..errors import Forbidden, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
 from .models import AGENCY_KINDS, ROLES, Agency, User
+from .passwords import access_revoked, password_problem
 
 USER_FIELDS = ("username", "full_name", "email", "phone", "phone_alt", "chat_handles", "title",
                "skills", "certifications", "role", "agency_id", "active")
@@ -77,7 +77,7 @@ def create_user(actor, data, password):
     if actor is not None:
         require_admin(actor)
     values = _clean_user(data, creating=True)
-    problem = check_password_strength(password, values["username"])
+    problem = password_problem(password, values["username"])
     if problem:
         raise invalid({"password": problem})
     user = User(**values)
@@ -101,7 +101,7 @@ def update_user(actor, user, data):
     changed_before, changed_after = diff(before, snapshot(user, USER_FIELDS))
     if changed_after:
         if "active" in changed_after and not user.active:
-            end_all_sessions(user)
+            access_revoked.send(user)
         record(actor, "user.update", user, before=changed_before, after=changed_after)
         db.session.commit()
     return user
@@ -116,7 +116,7 @@ def set_user_active(actor, user, active):
     before = {"active": user.active}
     user.active = bool(active)
     if not user.active:
-        end_all_sessions(user)
+        access_revoked.send(user)
     record(actor, "user.enable" if active else "user.disable", user, before=before,
            after={"active": user.active}, actor_name=None if actor else "console")
     db.session.commit()
@@ -126,11 +126,11 @@ def set_user_active(actor, user, active):
 def reset_password(actor, user, password):
     if actor is not None:
         require_admin(actor)
-    problem = check_password_strength(password, user.username)
+    problem = password_problem(password, user.username)
     if problem:
         raise invalid({"password": problem})
     user.set_password(password)
-    end_all_sessions(user)
+    access_revoked.send(user)
     record(actor, "user.reset_password", user, actor_name=None if actor else "console")
     db.session.commit()
 

@@ -4,12 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from ..auth.forms import ConfirmForm
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound
 from ..extensions import db
-from ..forms_util import apply_errors
+from ..forms import ConfirmForm, handle
 from ..ids import as_id
 from ..incidents import policy as incident_policy
+from ..incidents.lifecycle import OPEN_STATUSES
 from ..incidents.models import Incident
 from ..ui import role_label
 from . import services
@@ -71,16 +71,11 @@ def member(user_id):
 def new_member():
     services.require_admin(current_user)
     form = _user_form(UserForm())
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(current_user, form.service_data(), form.password.data or "")
-        except ValidationError as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            flash(_("Member %(name)s was added.", name=user.full_name), "success")
-            return redirect(url_for("team.member", user_id=user.id))
-    return render_template("team/member_form.html", form=form, user=None), 200 if request.method == "GET" else 400
+    done = handle(form, lambda: services.create_user(current_user, form.service_data(), form.password.data or ""))
+    if done.ok:
+        flash(_("Member %(name)s was added.", name=done.value.full_name), "success")
+        return redirect(url_for("team.member", user_id=done.value.id))
+    return render_template("team/member_form.html", form=form, user=None), done.status
 
 
 @bp.route("/members/<int:user_id>/edit", methods=["GET", "POST"])
@@ -91,28 +86,20 @@ def edit_member(user_id):
     del form.password
     if request.method == "GET":
         form.agency_id.data = str(user.agency_id)
-    if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, form.service_data())
-        except ValidationError as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            flash(_("The member was saved."), "success")
-            return redirect(url_for("team.member", user_id=user.id))
-    return render_template("team/member_form.html", form=form, user=user), 200 if request.method == "GET" else 400
+    done = handle(form, lambda: services.update_user(current_user, user, form.service_data()))
+    if done.ok:
+        flash(_("The member was saved."), "success")
+        return redirect(url_for("team.member", user_id=user.id))
+    return render_template("team/member_form.html", form=form, user=user), done.status
 
 
 @bp.post("/members/<int:user_id>/<any(enable, disable):action>")
 def set_active(user_id, action):
     services.require_admin(current_user)
     user = _get(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.set_user_active(current_user, user, action == "enable")
-            flash(_("The member was enabled.") if action == "enable" else _("The member was disabled."), "success")
-        except ValidationError as err:
-            flash(err.message, "danger")
+    if handle(ConfirmForm(), lambda: services.set_user_active(current_user, user, action == "enable"),
+              redirecting=True).ok:
+        flash(_("The member was enabled.") if action == "enable" else _("The member was disabled."), "success")
     return redirect(url_for("team.member", user_id=user.id))
 
 
@@ -121,12 +108,9 @@ def reset_password(user_id):
     services.require_admin(current_user)
     user = _get(User, user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(current_user, user, form.password.data)
-            flash(_("The password was reset; the member's sessions were ended."), "success")
-        except ValidationError as err:
-            flash(err.message + " " + " ".join(err.errors.values()), "danger")
+    if handle(form, lambda: services.reset_password(current_user, user, form.password.data),
+              redirecting=True).ok:
+        flash(_("The password was reset; the member's sessions were ended."), "success")
     return redirect(url_for("team.member", user_id=user.id))
 
 
@@ -135,7 +119,7 @@ def agencies():
     counts = dict(db.session.execute(db.select(User.agency_id, func.count(User.id)).group_by(User.agency_id)).all())
     open_query = incident_policy.visible_incidents(
         current_user, db.select(Incident.agency_id, func.count(Incident.id))
-    ).where(Incident.status.notin_(("closed", "rejected"))).group_by(Incident.agency_id)
+    ).where(Incident.status.in_(OPEN_STATUSES)).group_by(Incident.agency_id)
     open_counts = dict(db.session.execute(open_query).all())
     rows = db.session.execute(db.select(Agency).order_by(Agency.kind, Agency.name)).scalars().all()
     return render_template("team/agencies.html", agencies=rows, counts=counts, open_counts=open_counts,
@@ -154,16 +138,11 @@ def new_agency():
     services.require_admin(current_user)
     form = AgencyForm()
     form.kind.choices = [(k, str(kind_label(k))) for k, _v in form.kind.choices]
-    if form.validate_on_submit():
-        try:
-            row = services.create_agency(current_user, form.service_data())
-        except ValidationError as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            flash(_("The agency was added."), "success")
-            return redirect(url_for("team.agency", agency_id=row.id))
-    return render_template("team/agency_form.html", form=form, agency=None), 200 if request.method == "GET" else 400
+    done = handle(form, lambda: services.create_agency(current_user, form.service_data()))
+    if done.ok:
+        flash(_("The agency was added."), "success")
+        return redirect(url_for("team.agency", agency_id=done.value.id))
+    return render_template("team/agency_form.html", form=form, agency=None), done.status
 
 
 @bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
@@ -172,13 +151,8 @@ def edit_agency(agency_id):
     row = _get(Agency, agency_id)
     form = AgencyForm(obj=row)
     form.kind.choices = [(k, str(kind_label(k))) for k, _v in form.kind.choices]
-    if form.validate_on_submit():
-        try:
-            services.update_agency(current_user, row, form.service_data())
-        except ValidationError as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            flash(_("The agency was saved."), "success")
-            return redirect(url_for("team.agency", agency_id=row.id))
-    return render_template("team/agency_form.html", form=form, agency=row), 200 if request.method == "GET" else 400
+    done = handle(form, lambda: services.update_agency(current_user, row, form.service_data()))
+    if done.ok:
+        flash(_("The agency was saved."), "success")
+        return redirect(url_for("team.agency", agency_id=row.id))
+    return render_template("team/agency_form.html", form=form, agency=row), done.status

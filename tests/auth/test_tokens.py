@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from csirt.api import tokens
-from csirt.api.models import ApiToken
 from csirt.audit.models import AuditLog
+from csirt.auth import tokens
+from csirt.auth.models import ApiToken
 from csirt.clock import freeze, utcnow
 from csirt.errors import Forbidden, ValidationError
 from tests.conftest import csrf_from

@@ -2,7 +2,7 @@
 
 `load()` creates 20 agencies (reusing the `CSIRT` unit), 50 members, 8 information systems, the
 15 shared servers (5 physical, 10 virtual) and 40 incidents spread over every status, category
-and severity, then returns a summary of counts. The data itself lives in `csirt.demo_data`.
+and severity, then returns a summary of counts. The data itself lives in `csirt.demo.data`.
 
 Password: every demo user gets the password from the environment variable
 ``CSIRT_DEMO_PASSWORD`` (default ``demo-password-2026``). Sign in as e.g. ``nguyen.duc.thang``
@@ -23,25 +23,24 @@ import heapq
 import os
 import random
 import unicodedata
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
-from . import clock
-from . import demo_data as data
-from .audit.services import record, snapshot
-from .auth.services import check_password_strength
-from .extensions import db
-from .incidents import services as incident_services
-from .incidents import tasks as incident_tasks
-from .incidents.models import Incident
-from .systems.models import InformationSystem, Server
-from .team import services as team_services
-from .team.models import Agency, User
-from .timeutil import local_to_utc, utc_to_local
+from ..audit.services import record, snapshot
+from ..clock import local_to_utc, moved_to, utc_to_local, utcnow
+from ..extensions import db
+from ..incidents import services as incident_services
+from ..incidents import tasks as incident_tasks
+from ..incidents.models import Incident
+from ..systems.models import InformationSystem, Server
+from ..team import services as team_services
+from ..team.models import Agency, User
+from ..team.passwords import password_problem
+from . import data
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo default
 SEED = 2026
@@ -49,17 +48,6 @@ SETUP_DAYS_AGO = 180  # the team, systems and servers "exist" from then on
 WORK_STAGES = ("contained", "eradicated", "recovered")
 SYSTEM_FIELDS = ("code", "name", "level", "owner_agency_id", "description")
 SERVER_FIELDS = ("hostname", "address", "kind", "operating_system", "role", "system_id")
-
-
-@contextmanager
-def _clock_at(moment):
-    """Run the services as if it were `moment` (naive UTC); restores the previous clock."""
-    previous = getattr(clock, "_frozen", None)
-    clock.freeze(moment)
-    try:
-        yield
-    finally:
-        clock.freeze(previous)
 
 
 def username_for(full_name):
@@ -98,7 +86,7 @@ def _contact(rng):
 
 def _demo_password():
     password = os.environ.get("CSIRT_DEMO_PASSWORD") or DEFAULT_PASSWORD
-    problem = check_password_strength(password)
+    problem = password_problem(password)
     if problem:
         raise ValueError(f"CSIRT_DEMO_PASSWORD: {problem}")
     return password
@@ -122,7 +110,7 @@ def _load_members(agencies, password, created):
                         title=title, skills=skills, certifications=certifications,
                         email=f"{username}@{code.lower()}.{data.EMAIL_DOMAIN}", phone=phone,
                         phone_alt=alt if role != "member" else None, chat_handles=handles,
-                        password_hash=password_hash, password_changed_at=clock.utcnow())
+                        password_hash=password_hash, password_changed_at=utcnow())
             db.session.add(user)
             db.session.flush()
             record(None, "user.create", user, after=snapshot(user, team_services.USER_FIELDS),
@@ -278,7 +266,7 @@ def _load_incidents(agencies, systems, people, created):
     titles = [spec["title"] for spec in data.INCIDENTS]
     existing = set(db.session.execute(db.select(Incident.title).where(Incident.title.in_(titles))).scalars())
     cast = _Cast(people)
-    now = clock.utcnow()
+    now = utcnow()
     pending = []  # heap of (moment of the next step, incident number, history)
     for index, spec in enumerate(data.INCIDENTS):
         if spec["title"] in existing:
@@ -290,7 +278,7 @@ def _load_incidents(agencies, systems, people, created):
         created["incidents"] += 1
     while pending:
         moment, index, history = heapq.heappop(pending)
-        with _clock_at(moment):
+        with moved_to(moment):
             following = next(history, None)
         if following is not None:
             heapq.heappush(pending, (following, index, history))
@@ -303,10 +291,10 @@ def load():
     locale selector reads the session, which only exists in a request)."""
     password = _demo_password()  # refuse a weak one before creating anything
     created = {"agencies": 0, "members": 0, "servers": 0, "systems": 0, "incidents": 0}
-    setup_time = clock.utcnow() - timedelta(days=SETUP_DAYS_AGO)
+    setup_time = utcnow() - timedelta(days=SETUP_DAYS_AGO)
     locale = nullcontext() if has_request_context() else force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     with locale:
-        with _clock_at(setup_time):
+        with moved_to(setup_time):
             agencies = _load_agencies(created)
             people = _load_members(agencies, password, created)
             systems = _load_systems(agencies, created)

@@ -129,7 +129,7 @@ def test_backup_then_restore_gives_the_same_rows_and_evidence(app, db, make, tmp
         assert _db.session.execute(sa.select(sa.func.count()).select_from(TimelineEntry)).scalar() == \
             counts["timeline_entry"]
         item = _db.session.execute(sa.select(Evidence)).scalar_one()
-        from csirt.incidents.evidence_store import path_of
+        from csirt.storage import path_of
 
         assert hashlib.sha256(path_of(item.stored_name).read_bytes()).hexdigest() == item.sha256
         # the next incident gets a fresh id and the next reference (sequences moved on)
@@ -170,7 +170,7 @@ def test_audit_address_trusts_forwarded_for_only_behind_a_configured_proxy(app, 
 
 
 def test_api_errors_speak_the_token_users_language(app, client, make, db):
-    from csirt.api.tokens import create_token
+    from csirt.auth.tokens import create_token
 
     user = make.user("responder", locale="en")
     _row, text = create_token(None, user, "t", ["incidents:read"], 30)

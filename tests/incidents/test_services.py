@@ -8,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from csirt import clock
-from csirt.audit.models import AuditLog
+from csirt.audit.models import AppendOnlyViolation, AuditLog
 from csirt.errors import Conflict, NotFound, ValidationError
 from csirt.incidents import lifecycle, services, tasks
-from csirt.incidents.models import Incident, Task, TimelineEntry, TimelineIsAppendOnly
+from csirt.incidents.models import Incident, Task, TimelineEntry
 from csirt.incidents.vocab import STATUSES
 from tests.conftest import Auth, csrf_from
 
@@ -343,7 +343,7 @@ def test_timeline_entries_cannot_be_changed_through_the_orm(db, make, coordinato
     incident = make.incident(actor=coordinator)
     entry = incident.timeline.first()
     entry.body = "viết lại lịch sử"
-    with pytest.raises(TimelineIsAppendOnly):
+    with pytest.raises(AppendOnlyViolation):
         db.session.commit()
     db.session.rollback()
     assert db.session.get(TimelineEntry, entry.id).body == ""
@@ -353,7 +353,7 @@ def test_timeline_entries_cannot_be_deleted_through_the_orm(db, make, coordinato
     incident = make.incident(actor=coordinator)
     entry = incident.timeline.first()
     db.session.delete(entry)
-    with pytest.raises(TimelineIsAppendOnly):
+    with pytest.raises(AppendOnlyViolation):
         db.session.commit()
     db.session.rollback()
     assert _count(db, TimelineEntry, incident_id=incident.id) == 1

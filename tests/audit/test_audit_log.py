@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from csirt.api.models import ApiToken
-from csirt.audit.models import AuditLog, AuditLogIsAppendOnly
+from csirt.audit.models import AppendOnlyViolation, AuditLog
+from csirt.auth.models import ApiToken
 from csirt.incidents.models import Evidence, Incident, Task, TimelineEntry
 from csirt.team.models import Agency, User
 from tests import factories
@@ -307,7 +307,7 @@ def test_updating_an_audit_row_through_the_orm_is_refused(app, make, db):
     row = _seed_row(db, make)
     row_id = row.id
     row.action = "test.tampered"
-    with pytest.raises(AuditLogIsAppendOnly):
+    with pytest.raises(AppendOnlyViolation):
         db.session.commit()
     _unchanged(db, row_id)
 
@@ -316,7 +316,7 @@ def test_deleting_an_audit_row_through_the_orm_is_refused(app, make, db):
     row = _seed_row(db, make)
     row_id = row.id
     db.session.delete(row)
-    with pytest.raises(AuditLogIsAppendOnly):
+    with pytest.raises(AppendOnlyViolation):
         db.session.commit()
     _unchanged(db, row_id)
 
@@ -325,7 +325,7 @@ def test_deleting_an_audit_row_through_the_orm_is_refused(app, make, db):
 def test_bulk_orm_update_or_delete_of_the_audit_log_is_refused(app, make, db, statement):
     row = _seed_row(db, make)
     row_id = row.id
-    with pytest.raises(AuditLogIsAppendOnly):
+    with pytest.raises(AppendOnlyViolation):
         if statement == "update":
             db.session.execute(db.update(AuditLog).values(action="test.tampered"))
         elif statement == "delete":

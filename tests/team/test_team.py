@@ -289,7 +289,7 @@ def test_cli_create_refuses_bad_input_and_creates_nothing(runner, make, db, args
 
 
 def test_cli_disable_ends_sessions_and_tokens(app, runner, make, db):
-    from csirt.api.tokens import create_token
+    from csirt.auth.tokens import create_token
 
     user = make.user("responder")
     browser = app.test_client()

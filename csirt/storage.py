@@ -1,4 +1,10 @@
-"""Evidence files on disk: random names outside the web root, SHA-256 computed while streaming."""
+"""The one file store: evidence of incidents, of protection layers, report files.
+
+Files live under `UPLOAD_FOLDER` (outside the web root) with random names this module makes
+(40 hex characters); the original name is kept only as data by the caller. SHA-256 is computed
+while streaming in, a file is written whole or not at all, and `path_of` refuses any name this
+module could not have made, so a name from a database row or an archive never leaves the folder.
+"""
 import hashlib
 import os
 import secrets
@@ -15,9 +21,18 @@ def folder():
     return path
 
 
+NAME_LENGTH = 40
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_stored_name(name):
+    """True for a name this store makes: exactly 40 lowercase hex characters."""
+    return isinstance(name, str) and len(name) == NAME_LENGTH and set(name) <= _HEX
+
+
 def path_of(stored_name):
-    # stored names are generated here (hex only); refuse anything else defensively
-    if not stored_name or not all(c in "0123456789abcdef" for c in stored_name):
+    """The file of `stored_name`; ValueError for anything this store could not have named."""
+    if not is_stored_name(stored_name):
         raise ValueError("invalid stored name")
     return folder() / stored_name
 
@@ -26,7 +41,7 @@ def save_stream(stream, max_bytes):
     """Copy `stream` into a new file. Returns (stored_name, size, sha256).
     Raises OSError on a disk error and ValueError when the stream exceeds `max_bytes`;
     nothing is left on disk in either case."""
-    stored_name = secrets.token_hex(20)
+    stored_name = secrets.token_hex(NAME_LENGTH // 2)
     final = path_of(stored_name)
     partial = final.with_name(stored_name + ".part")
     digest = hashlib.sha256()

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
+from csirt import storage as evidence_store
 from csirt.errors import DomainError
 from csirt.incidents import evidence as evidence_service
-from csirt.incidents import evidence_store
 from csirt.incidents.models import Evidence, TimelineEntry
 from tests.conftest import csrf_from
 

@@ -26,7 +26,7 @@ from schemathesis.checks import (
 
 from csirt import version
 from csirt.api import openapi
-from csirt.api.tokens import create_token
+from csirt.auth.tokens import create_token
 from csirt.clock import utcnow
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,

@@ -12,7 +12,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import event
 
-from csirt.api import tokens
+from csirt.auth import tokens
 from csirt.clock import utcnow
 from csirt.errors import ValidationError
 from csirt.incidents import listing

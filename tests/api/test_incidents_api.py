@@ -8,10 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from csirt.api.tokens import create_token
-from csirt.clock import utcnow
+from csirt.auth.tokens import create_token
+from csirt.clock import iso_utc, utc_to_local, utcnow
 from csirt.incidents.models import Incident, TimelineEntry
-from csirt.timeutil import iso_utc, utc_to_local
 from tests import factories
 
 API = "/api/v1"

@@ -14,7 +14,8 @@ class LoginForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(REQUIRED), at_most(256)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED), at_most(256)])
 
 

@@ -20,7 +20,8 @@ class UserSession(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failure counter per key ("user:<name>" or "ip:<address>"), whether the user exists or not."""
+    """Attempt counter per key ("pair:<name>|<address>", "name:<name>", "addr:<address>",
+    "known:<name>|<address>", "pwchange:<user id>"); see `auth.throttle` for the rules."""
 
     __tablename__ = "login_throttle"
 

@@ -1,5 +1,6 @@
 """Login with lockout, server-side sessions, logout, password change."""
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
@@ -11,10 +12,13 @@ from ..clock import utcnow
 from ..errors import DomainError, invalid
 from ..extensions import db
 from ..team.models import User
-from ..team.passwords import access_revoked, password_problem
-from .models import LoginThrottle, UserSession
+from ..team.passwords import MAX_PASSWORD, access_revoked, password_problem
+from ..team.services import require_admin
+from . import throttle
+from .models import UserSession
 
 SESSION_KEY = "sid"
+MAX_USERNAME = 64
 # A real hash, so an unknown user costs as much time as a wrong password.
 _DUMMY_HASH = None
 
@@ -36,63 +40,45 @@ def _dummy_check(password):
     check_password_hash(_DUMMY_HASH, password)
 
 
-def _throttle_keys(username, ip):
-    return [f"user:{username.strip().lower()[:150]}", f"ip:{ip or '-'}"]
-
-
-def _locked(keys, now):
-    rows = db.session.execute(db.select(LoginThrottle).where(LoginThrottle.key.in_(keys))).scalars()
-    return any(row.locked_until and row.locked_until > now for row in rows)
-
-
-def _register_failure(keys, now):
-    cfg = current_app.config
-    window = timedelta(minutes=cfg["CSIRT_LOGIN_LOCK_MINUTES"])
-    for key in keys:
-        limit = cfg["CSIRT_LOGIN_MAX_FAILURES"] * (4 if key.startswith("ip:") else 1)
-        row = db.session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_start=now)
-            db.session.add(row)
-        if row.window_start < now - window:
-            row.failures, row.window_start, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= limit:
-            row.locked_until = now + window
-
-
-def _clear_failures(username):
-    row = db.session.get(LoginThrottle, _throttle_keys(username, None)[0])
-    if row is not None:
-        db.session.delete(row)
+def _audit_name(username, user):
+    """Existing user names as they are; anything else (often a password typed in the wrong
+    field) only as a keyed digest, so repeated tries on one unknown name stay visible."""
+    return user.username if user is not None else throttle.unknown_label(username)
 
 
 def authenticate(username, password, ip=None):
     """The active user with these credentials. One message for every failure (unknown user,
-    wrong password, disabled account, lockout) so the answer tells an attacker nothing."""
+    wrong password, disabled account, throttled) so the answer tells an attacker nothing.
+
+    The try is counted (see `throttle`) and committed before the password is checked, so
+    parallel guesses cannot get more tries than the limit."""
     username = (username or "").strip()
     password = password or ""
     now = utcnow()
-    keys = _throttle_keys(username, ip)
     failure = LoginFailed(_("Wrong user name or password, or too many attempts. Try again later."))
-    if _locked(keys, now):
+    user = None
+    if 0 < len(username) <= MAX_USERNAME:
+        user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
+    name = _audit_name(username, user)
+    attempt = throttle.claim_login(username, ip, now)
+    if attempt.refused_by:
         _dummy_check(password)
-        record(None, "auth.login_locked", object_type="user", object_id=username[:64], actor_name=username[:64])
+        record(None, "auth.login_locked", object_type="user", object_id=name, actor_name=name,
+               after={"rule": attempt.refused_by})
         db.session.commit()
         raise failure
-    user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None:
-        _dummy_check(password)
+    db.session.commit()
+    if user is None or len(password) > MAX_PASSWORD:
+        _dummy_check(password[:MAX_PASSWORD])
         ok = False
     else:
         ok = user.check_password(password) and user.is_active
     if not ok:
-        _register_failure(keys, now)
-        record(user, "auth.login_failed", user, object_type="user", object_id=username[:64],
-               actor_name=username[:64])
+        record(user, "auth.login_failed", user, object_type="user", object_id=name, actor_name=name)
         db.session.commit()
         raise failure
-    _clear_failures(username)
+    throttle.login_succeeded(attempt, now)
+    db.session.commit()
     return user
 
 
@@ -150,10 +136,33 @@ def end_all_sessions(user, keep_token=None):
 
 
 def change_password(user, current_password, new_password):
-    """Change the user's own password and end every other session of theirs."""
+    """Change the user's own password and end every other session of theirs.
+
+    Wrong current passwords count under the key "pwchange:<user id>" like login tries: after
+    CSIRT_LOGIN_MAX_FAILURES of them the form is refused for CSIRT_LOGIN_LOCK_MINUTES."""
+    current_password = current_password or ""
+    if len(current_password) > MAX_PASSWORD:
+        raise invalid({"current_password": _("At most %(n)d characters.", n=MAX_PASSWORD)})
+    key = f"pwchange:{user.id}"
+    now = utcnow()
+    # Counted and committed before the check (and kept when the form is refused below).
+    if throttle.hard_limit(key, now) is None:
+        db.session.rollback()
+        until = throttle.locked_until(key) or now
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        record(user, "auth.password_change_locked", user)
+        db.session.commit()
+        raise invalid({"current_password": _(
+            "Too many wrong current passwords. Try again in %(n)d minutes.", n=minutes)})
+    db.session.commit()
     errors = {}
-    if not user.check_password(current_password or ""):
+    if user.check_password(current_password):
+        throttle.clear(key)
+        db.session.commit()
+    else:
         errors["current_password"] = _("The current password is wrong.")
+        record(user, "auth.password_change_failed", user)
+        db.session.commit()
     problem = password_problem(new_password, user.username)
     if problem:
         errors["new_password"] = problem
@@ -165,10 +174,20 @@ def change_password(user, current_password, new_password):
     db.session.commit()
 
 
+def unlock_user(actor, user):
+    """Clear every login and password-change counter that holds `user` back, whoever caused
+    them; `actor` None: the console. Returns how many counters were cleared."""
+    if actor is not None:
+        require_admin(actor)
+    cleared = throttle.clear_user(user.username, user.id)
+    record(actor, "auth.unlock", user, after={"cleared": cleared}, actor_name=None if actor else "console")
+    db.session.commit()
+    return cleared
+
+
 def purge_expired_sessions():
     """Scheduler job: drop expired session rows and stale throttle rows."""
     now = utcnow()
     db.session.execute(db.delete(UserSession).where(UserSession.expires_at <= now))
-    db.session.execute(db.delete(LoginThrottle).where(
-        LoginThrottle.window_start < now - timedelta(days=1)))
+    throttle.purge(now)
     db.session.commit()

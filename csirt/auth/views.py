@@ -3,9 +3,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import NotFound
 from ..extensions import db
 from ..forms import ConfirmForm, handle
 from ..i18n import _safe_next
+from ..ids import as_id
+from ..team.models import User
 from . import services
 from . import tokens as token_service
 from .forms import LoginForm, PasswordForm, TokenForm
@@ -59,6 +62,19 @@ def change_password():
         flash(_("Your password was changed; your other sessions were ended."), "success")
         return redirect(url_for("team.member", user_id=current_user.id))
     return render_template("auth/password.html", form=form), done.status
+
+
+@bp.post("/team/members/<int:user_id>/unlock")
+@login_required
+def unlock_member(user_id):
+    """Admins: clear the member's failed-login counters (the button on the member page)."""
+    user = db.session.get(User, as_id(user_id)) if as_id(user_id) else None
+    if user is None:
+        raise NotFound("user")
+    if handle(ConfirmForm(), lambda: services.unlock_user(current_user, user), redirecting=True).ok:
+        flash(_("The failed login attempts of %(name)s were cleared; they can log in again.",
+                name=user.full_name), "success")
+    return redirect(url_for("team.member", user_id=user.id))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

@@ -28,10 +28,12 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from ..audit.services import record, snapshot
 from ..clock import local_to_utc, moved_to, utc_to_local, utcnow
+from ..errors import DomainError
 from ..extensions import db
 from ..incidents import services as incident_services
 from ..incidents import tasks as incident_tasks
@@ -288,7 +290,13 @@ def load():
     """Load the demo province; returns totals in the database and what this call created.
 
     Needs an application context; outside a request the messages use the default locale (the
-    locale selector reads the session, which only exists in a request)."""
+    locale selector reads the session, which only exists in a request).
+
+    Refused with a DomainError when `CSIRT_ENV=production`: the demo members are coordinators
+    and managers whose password is documented."""
+    if current_app.config.get("CSIRT_ENV") == "production":
+        raise DomainError(_("The demo data is never loaded into a production installation "
+                            "(CSIRT_ENV=production): its members sign in with a published password."))
     password = _demo_password()  # refuse a weak one before creating anything
     created = {"agencies": 0, "members": 0, "servers": 0, "systems": 0, "incidents": 0}
     setup_time = utcnow() - timedelta(days=SETUP_DAYS_AGO)

@@ -4,6 +4,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, tuple_
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..ids import MAX_ID
 from . import lifecycle, policy
 from .models import Incident
-from .vocab import CATEGORIES, SEVERITIES, STATUSES
+from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, STATUSES
 
 SORTS = {
     "created": Incident.id,
@@ -22,6 +23,8 @@ SORTS = {
     "priority": Incident.priority,
 }
 FILTER_KEYS = ("status", "severity", "category", "agency", "assignee", "q")
+# The list's query arguments: the only ones its page links carry (`ui.url_with`).
+LINK_KEYS = FILTER_KEYS + ("sort", "dir", "cursor", "limit")
 MAX_PAGE = 200
 MAX_CURSOR = 200
 MAX_QUERY = 200
@@ -46,6 +49,7 @@ class ListQuery:
     cursor: str = ""
     limit: int = 25
     errors: dict = field(default_factory=dict)
+    link_keys: ClassVar[tuple] = LINK_KEYS
 
     @classmethod
     def from_args(cls, args, default_limit=25):
@@ -98,22 +102,41 @@ def _encode_cursor(value, ident):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _is_row_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
 def _decode_cursor(cursor, sort):
+    """(value, id) from a cursor made by `_encode_cursor` for `sort`, or None.
+
+    A cursor comes back from the client, so it may be forged: it must hold exactly what
+    `_encode_cursor` writes for that sort (an id; an ISO naive datetime as `isoformat()` writes
+    it; one of the priorities), else a lone surrogate or an odd type would reach the query."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, ident = json.loads(raw)
-        if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            return None
+        value, ident = decoded
+        if not _is_row_id(ident):
             return None
         if sort in ("updated", "discovered"):
-            value = datetime.fromisoformat(value)
-            if value.tzinfo is not None:  # the columns hold naive UTC
+            if not isinstance(value, str) or not value.isascii():
                 return None
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None or moment.isoformat() != value:  # the columns hold naive UTC
+                return None
+            value = moment
         elif sort == "created":
-            value = int(value)
-        elif sort == "priority" and (not isinstance(value, str) or "\x00" in value or len(value) > 32):
+            if not _is_row_id(value):
+                return None
+        elif sort == "priority":
+            if not isinstance(value, str) or value not in PRIORITIES:
+                return None
+        else:
             return None
         return value, ident
-    except (ValueError, TypeError, OverflowError, RecursionError, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, RecursionError, UnicodeError):
         return None
 
 

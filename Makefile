@@ -50,8 +50,12 @@ lint: install
 wheel: install
 	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
+## make bench: the incident list (bench/incident_list.py), then the JSON API beside a bare one-INSERT
+## endpoint on PostgreSQL (bench/api.py; wrk, a Debian package, is installed if missing).
 bench: install
+	@$(MAKE) --no-print-directory system-packages APT_PACKAGES=wrk
 	$(BIN)/python bench/incident_list.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, g, has_request_context, redirect, requ
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
 
 from .extensions import db
 
@@ -13,7 +14,11 @@ def select_locale():
     supported = current_app.config["CSIRT_LOCALES"]
     if not has_request_context():  # console, scheduler
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    api_user = g.get("api_user")  # the JSON API answers in its token user's language
+    if request.path.startswith("/api/"):  # an API call that names a language gets it
+        asked = _asked_language(supported)
+        if asked:
+            return asked
+    api_user = g.get("api_user")  # otherwise the JSON API answers in its token user's language
     if api_user is not None:
         return api_user.locale if api_user.locale in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
@@ -22,6 +27,13 @@ def select_locale():
     if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _asked_language(supported):
+    """The best of `supported` in the request's Accept-Language ("en-US" gives "en"); None when
+    the header names none of them (a bare `*` names none)."""
+    named = LanguageAccept([(tag, q) for tag, q in request.accept_languages if tag != "*" and q > 0])
+    return named.best_match(supported)
 
 
 def select_timezone():

@@ -24,13 +24,35 @@ def _errors(*codes):
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
 
-def _json_body(ref):
-    return {"required": True, "content": {"application/json": {"schema": {"$ref": ref}}}}
+# One example per request body, shown by the document's readers and checked against its schema
+# by the tests (tests/api/test_api_errors.py).
+EXAMPLES = {
+    "IncidentCreate": {
+        "title": "Máy chủ thư điện tử bị dò mật khẩu", "category": "unauthorized_access",
+        "sub_type": "brute_force", "severity": "serious", "priority": "P2", "tlp": "AMBER",
+        "description": "Hơn 2.000 lần đăng nhập sai vào hộp thư của Sở từ một dải địa chỉ nước ngoài.",
+        "affected_systems": "Hệ thống thư điện tử công vụ", "affected_servers": "mail.sotttt.example.gov.vn",
+        "discovered_at": "2026-01-31T08:00:00+07:00",
+    },
+    "IncidentUpdate": {"severity": "ordinary", "priority": "P3", "assignee_id": 12, "version": 3},
+    "NoteCreate": {"body": "Đã chặn dải địa chỉ nguồn trên tường lửa lúc 09:15.", "kind": "action"},
+    "StatusChange": {"status": "contained", "note": "Đã cô lập máy chủ khỏi mạng nội bộ.", "version": 4},
+}
+
+LOCATION = {"Location": {"description": "The incident's address, e.g. /api/v1/incidents/42",
+                         "schema": {"type": "string"}}}
 
 
-def _ok(code, ref, description):
-    return {str(code): {"description": description,
-                        "content": {"application/json": {"schema": {"$ref": ref}}}}}
+def _json_body(name):
+    return {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}, "example": EXAMPLES[name]}}}
+
+
+def _ok(code, ref, description, headers=None):
+    answer = {"description": description, "content": {"application/json": {"schema": {"$ref": ref}}}}
+    if headers:
+        answer["headers"] = headers
+    return {str(code): answer}
 
 
 ID_PARAM = {"name": "incident_id", "in": "path", "required": True,
@@ -43,7 +65,12 @@ def document(version):
         "info": {"title": "csirt API", "version": version,
                  "description": "Incidents of a provincial CSIRT. Authenticate with "
                                 "`Authorization: Bearer <token>`; tokens are created on the "
-                                "Account → API tokens page or with `csirt tokens create`."},
+                                "Account → API tokens page or with `csirt tokens create`. "
+                                "Messages come in the language named by `Accept-Language` "
+                                "(`vi` or `en`), else in the token user's language. An error is "
+                                "`{\"error\": message, \"status\": code, \"errors\": {field: message}}`; "
+                                "a field's message states the limit it broke and quotes at most "
+                                "100 characters of what was sent. A 201 answer carries `Location`."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {
@@ -72,8 +99,8 @@ def document(version):
                         "responses": {**_ok(200, "#/components/schemas/IncidentPage", "A page"),
                                       **_errors(400, 401, 403)}},
                 "post": {"summary": "Log an incident", "operationId": "createIncident",
-                         "requestBody": _json_body("#/components/schemas/IncidentCreate"),
-                         "responses": {**_ok(201, "#/components/schemas/Incident", "Created"),
+                         "requestBody": _json_body("IncidentCreate"),
+                         "responses": {**_ok(201, "#/components/schemas/Incident", "Created", LOCATION),
                                        **_errors(400, 401, 403, 413)}},
             },
             "/incidents/{incident_id}": {
@@ -82,21 +109,21 @@ def document(version):
                         "responses": {**_ok(200, "#/components/schemas/Incident", "The incident"),
                                       **_errors(401, 403, 404)}},
                 "patch": {"summary": "Update fields", "operationId": "updateIncident",
-                          "requestBody": _json_body("#/components/schemas/IncidentUpdate"),
+                          "requestBody": _json_body("IncidentUpdate"),
                           "responses": {**_ok(200, "#/components/schemas/Incident", "Updated"),
                                         **_errors(400, 401, 403, 404, 409, 413)}},
             },
             "/incidents/{incident_id}/notes": {
                 "parameters": [ID_PARAM],
                 "post": {"summary": "Add a timeline note", "operationId": "addNote",
-                         "requestBody": _json_body("#/components/schemas/NoteCreate"),
-                         "responses": {**_ok(201, "#/components/schemas/TimelineEntry", "Added"),
+                         "requestBody": _json_body("NoteCreate"),
+                         "responses": {**_ok(201, "#/components/schemas/TimelineEntry", "Added", LOCATION),
                                        **_errors(400, 401, 403, 404, 413)}},
             },
             "/incidents/{incident_id}/status": {
                 "parameters": [ID_PARAM],
                 "post": {"summary": "Change the status", "operationId": "changeStatus",
-                         "requestBody": _json_body("#/components/schemas/StatusChange"),
+                         "requestBody": _json_body("StatusChange"),
                          "responses": {**_ok(200, "#/components/schemas/Incident", "Changed"),
                                        **_errors(400, 401, 403, 404, 409, 413)}},
             },

@@ -1,4 +1,13 @@
-"""JSON schemas of the API: used to validate requests and to build the OpenAPI document."""
+"""JSON schemas of the API: used to validate requests and to build the OpenAPI document.
+
+`field_errors` turns what jsonschema finds into messages in the caller's language, one per field,
+stating the limit and never echoing more than `ECHO_LIMIT` characters of what was sent.
+"""
+import json
+
+from flask_babel import gettext as _
+from jsonschema import Draft202012Validator, FormatChecker
+
 from ..incidents.vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, STATUSES, SUB_TYPES, TLPS
 
 _text = lambda n: {"type": "string", "maxLength": n}  # noqa: E731
@@ -74,3 +83,78 @@ ERROR_OUT = {
                    "errors": {"type": "object"}},
     "required": ["error", "status"],
 }
+
+
+# --- validation -----------------------------------------------------------------------------
+
+ECHO_LIMIT = 100  # at most this much of a submitted name or value comes back in an error
+_validators = {}  # id(schema) -> (schema, its validator)
+
+
+def clip(text, limit=ECHO_LIMIT):
+    """`text` cut to `limit` characters (with an ellipsis), to quote it safely in an answer."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def validator(schema):
+    """The validator of `schema`, built once: building one costs more than validating a body."""
+    found = _validators.get(id(schema))
+    if found is None or found[0] is not schema:
+        Draft202012Validator.check_schema(schema)
+        found = _validators[id(schema)] = (schema, Draft202012Validator(schema, format_checker=FormatChecker()))
+    return found[1]
+
+
+def _type_message(expected):
+    messages = {"string": _("Must be text."), "integer": _("Must be a whole number."),
+                "object": _("Must be a JSON object."), ("integer", "null"): _("Must be a whole number or null."),
+                ("string", "null"): _("Must be text or null.")}
+    key = tuple(expected) if isinstance(expected, list) else expected
+    return messages.get(key, _("Has the wrong type."))
+
+
+def message(error):
+    """A translated message for one jsonschema error, with the limit it broke; the submitted
+    value itself is never quoted."""
+    kind, limit = error.validator, error.validator_value
+    if kind == "type":
+        return _type_message(limit)
+    if kind == "enum":
+        return _("Allowed values: %(values)s.",
+                 values=", ".join(json.dumps(v, ensure_ascii=False) for v in limit))
+    if kind == "maxLength":
+        return _("At most %(n)d characters.", n=limit)
+    if kind == "minLength":
+        return _("Must not be empty.") if limit == 1 else _("At least %(n)d characters.", n=limit)
+    if kind == "pattern":
+        return _("Must not be blank.") if limit == r"\S" else _("Does not have the expected form.")
+    if kind == "format" and limit == "date-time":
+        return _("Not a valid date and time: use ISO 8601 with a time zone, such as %(example)s.",
+                 example="2026-01-31T08:00:00+07:00")
+    if kind == "minimum":
+        return _("The smallest allowed value is %(n)d.", n=limit)
+    if kind == "maximum":
+        return _("The largest allowed value is %(n)d.", n=limit)
+    if kind == "minProperties":
+        return _("Nothing to update.")
+    return _("This value is not valid.")
+
+
+def field_errors(schema, data):
+    """{field: translated message} for what `data` breaks in `schema`; the first error of a
+    field wins. Unknown and missing fields are named one by one."""
+    errors = {}
+    for error in validator(schema).iter_errors(data):
+        path = [str(p) for p in error.absolute_path]
+        if not path and error.validator == "additionalProperties":
+            for key in sorted(set(error.instance) - set(schema.get("properties", {}))):
+                errors.setdefault(clip(key), _("This field cannot be set."))
+            continue
+        if not path and error.validator == "required":
+            for key in error.validator_value:
+                if key not in error.instance:
+                    errors.setdefault(key, _("This field is required."))
+            continue
+        errors.setdefault(clip(".".join(path)) if path else "body", message(error))
+    return errors

@@ -1,36 +1,84 @@
-"""/api/v1: bearer-token JSON API over the same services and policy as the pages."""
+"""/api/v1: bearer-token JSON API over the same services and policy as the pages.
+
+Per request: one SELECT authenticates the token (with its user); a write runs in one transaction;
+objects are not reloaded after the commit to be serialised (see `authenticate`).
+"""
+import logging
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, has_request_context, jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import BadRequest
 
 from ..about import version
 from ..auth import tokens
-from ..clock import iso_utc
+from ..clock import iso_utc, utcnow
 from ..errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..extensions import db
 from ..ids import MAX_ID
 from ..incidents import listing, policy, services
 from . import openapi, schemas
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-_format_checker = FormatChecker()
 PUBLIC = {"api.openapi_document"}
+READS = ("GET", "HEAD", "OPTIONS")
 
 
 @bp.before_request
 def authenticate():
     if request.endpoint in PUBLIC:
         return None
+    if request.method in READS:
+        # Reads run without BEGIN and ROLLBACK: two round trips fewer. Nothing is lost: under
+        # READ COMMITTED every statement has its own snapshot, in a transaction or not. The
+        # pool restores the connection's default when the request gives it back.
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     token = tokens.authenticate(request.headers.get("Authorization", ""))
     if token is None:
-        db.session.rollback()
         raise Unauthorized(_("A valid bearer token is required."))
-    db.session.commit()  # last_used_at
-    g.api_token, g.api_user = token, token.user
+    g.api_token, g.api_user = token, token.user  # the audit log and the locale read these
+    now = utcnow()
+    if tokens.last_use_due(token, now):
+        g.api_last_use = now  # written with the request's own commit (see _write_last_use)
+    # An API request serialises what it has just written: keep the values after the commit
+    # instead of reloading every object. This request's session only; the pages, the CLI and
+    # the scheduler keep the default (their sessions live longer, or they redirect anyway).
+    db.session().expire_on_commit = False
     return None
+
+
+def _write_last_use(session):
+    """`before_commit` hook: the token's last use joins the request's transaction, as its last
+    statement, so the token row is locked only for the moment of the commit."""
+    if has_request_context() and g.get("api_last_use") is not None and g.get("api_token") is not None:
+        tokens.write_last_use(g.api_token, g.pop("api_last_use"), session)
+
+
+@bp.record_once
+def _install_commit_hook(_state):
+    if not event.contains(db.session, "before_commit", _write_last_use):
+        event.listen(db.session, "before_commit", _write_last_use)
+
+
+@bp.after_request
+def finish(response):
+    """A read request commits only to record a due last use, and only when it succeeded with
+    nothing else pending; the answer names its language."""
+    due = g.pop("api_last_use", None)
+    session = db.session()
+    if due is not None and response.status_code < 400 and not (session.new or session.dirty or session.deleted):
+        try:
+            tokens.write_last_use(g.api_token, due, session)
+            session.commit()
+        except SQLAlchemyError:  # the answer stands; the last use waits for the next call
+            session.rollback()
+            logger.warning("could not record the last use of token %s", g.api_token.id)
+    response.headers["Content-Language"] = str(get_locale())
+    return response
 
 
 def scope(name):
@@ -73,21 +121,9 @@ def _validated(schema):
     data = _json_body()
     if not isinstance(data, dict):
         raise ValidationError(_("The body must be a JSON object."))
-    errors = {}
-    for error in Draft202012Validator(schema, format_checker=_format_checker).iter_errors(data):
-        where = ".".join(str(p) for p in error.absolute_path)
-        if not where and error.validator == "additionalProperties":
-            for key in sorted(set(error.instance) - set(schema.get("properties", {}))):
-                errors.setdefault(str(key), _("This field cannot be set."))
-            continue
-        if not where and error.validator == "required":
-            for key in error.validator_value:
-                if key not in error.instance:
-                    errors.setdefault(key, _("This field is required."))
-            continue
-        errors.setdefault(where or "body", error.message[:300])
+    errors = schemas.field_errors(schema, data)
     for where in _unencodable(data):
-        errors.setdefault(where, _("Contains a character that is not allowed."))
+        errors.setdefault(schemas.clip(where), _("Contains a character that is not allowed."))
     if errors:
         raise ValidationError(_("The request body is not valid."), errors=errors)
     return data
@@ -104,19 +140,40 @@ def _person(user):
     return None if user is None else {"id": user.id, "username": user.username, "full_name": user.full_name}
 
 
+def _iso(moment):
+    """Naive UTC as ISO 8601 with a Z: what clock.iso_utc gives, without its time-zone round trip."""
+    return None if moment is None else moment.isoformat() + "Z"
+
+
+_SERIALISED = frozenset((
+    "id", "reference", "title", "description", "category", "sub_type", "severity", "priority", "tlp",
+    "status", "source", "agency", "assignee", "reporter", "affected_systems", "affected_servers",
+    "discovered_at", "reported_at", "updated_at", "closed_at", "resolution", "version"))
+
+
 def serialise(incident):
+    """The API's view of an incident. A page serialises 25 of them, and reading each value
+    through its ORM attribute costs more than the rest of this function: the loaded values are
+    read from the instance's dict, unless one is not loaded (then the attributes load it)."""
+    v = vars(incident)
+    if not _SERIALISED <= v.keys():
+        v = {name: getattr(incident, name) for name in _SERIALISED}
+    agency = v["agency"]
     return {
-        "id": incident.id, "reference": incident.reference, "title": incident.title,
-        "description": incident.description, "category": incident.category,
-        "sub_type": incident.sub_type, "severity": incident.severity, "priority": incident.priority,
-        "tlp": incident.tlp, "status": incident.status, "source": incident.source,
-        "agency": {"id": incident.agency.id, "code": incident.agency.code, "name": incident.agency.name},
-        "assignee": _person(incident.assignee), "reporter": _person(incident.reporter),
-        "affected_systems": incident.affected_systems, "affected_servers": incident.affected_servers,
-        "discovered_at": iso_utc(incident.discovered_at), "reported_at": iso_utc(incident.reported_at),
-        "updated_at": iso_utc(incident.updated_at), "closed_at": iso_utc(incident.closed_at),
-        "resolution": incident.resolution, "version": incident.version,
+        "id": v["id"], "reference": v["reference"], "title": v["title"], "description": v["description"],
+        "category": v["category"], "sub_type": v["sub_type"], "severity": v["severity"],
+        "priority": v["priority"], "tlp": v["tlp"], "status": v["status"], "source": v["source"],
+        "agency": {"id": agency.id, "code": agency.code, "name": agency.name},
+        "assignee": _person(v["assignee"]), "reporter": _person(v["reporter"]),
+        "affected_systems": v["affected_systems"], "affected_servers": v["affected_servers"],
+        "discovered_at": _iso(v["discovered_at"]), "reported_at": _iso(v["reported_at"]),
+        "updated_at": _iso(v["updated_at"]), "closed_at": _iso(v["closed_at"]),
+        "resolution": v["resolution"], "version": v["version"],
     }
+
+
+def _location(incident):
+    return url_for("api.get_incident", incident_id=incident.id)
 
 
 @bp.get("/openapi.json")
@@ -169,7 +226,7 @@ def get_incident(incident_id):
 def create_incident():
     data = _validated(schemas.INCIDENT_CREATE)
     incident = services.open_incident(g.api_user, data)
-    return jsonify(serialise(incident)), 201
+    return jsonify(serialise(incident)), 201, {"Location": _location(incident)}
 
 
 @bp.patch("/incidents/<int:incident_id>")
@@ -190,7 +247,9 @@ def add_note(incident_id):
     incident = _visible(incident_id)
     data = _validated(schemas.NOTE_CREATE)
     entry = services.add_note(g.api_user, incident, data["body"], data.get("kind", "note"))
-    return jsonify({"id": entry.id, "kind": entry.kind, "body": entry.body, "at": iso_utc(entry.at)}), 201
+    # A note has no address of its own: it is read as part of its incident.
+    return (jsonify({"id": entry.id, "kind": entry.kind, "body": entry.body, "at": iso_utc(entry.at)}), 201,
+            {"Location": _location(incident)})
 
 
 @bp.post("/incidents/<int:incident_id>/status")

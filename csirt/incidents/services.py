@@ -14,6 +14,8 @@ from ..audit.services import diff, record, snapshot
 from ..clock import utc_to_local, utcnow
 from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
+from ..ids import as_id
+from ..team.models import Agency, User
 from . import lifecycle, policy
 from .models import Incident, TimelineEntry
 from .references import next_reference
@@ -65,41 +67,54 @@ def touch(incident):
     set_committed_value(incident, "updated_at", now)
 
 
-def _assignment(incident, actor, old_id, new_id):
-    """Timeline entry naming who had it and who has it now (names kept as they were then)."""
-    from ..team.models import User
+def _assignment_data(old_id, new_id):
+    """What an assignment entry records: who had it and who has it now (names kept as they
+    were then)."""
 
     def name(user_id):
         user = db.session.get(User, user_id) if user_id else None
         return user.full_name if user else None
 
-    append_timeline(incident, actor, "assignment",
-              data={"from": old_id, "to": new_id, "from_name": name(old_id), "to_name": name(new_id)})
+    return {"from": old_id, "to": new_id, "from_name": name(old_id), "to_name": name(new_id)}
+
+
+def _assignment(incident, actor, old_id, new_id):
+    append_timeline(incident, actor, "assignment", data=_assignment_data(old_id, new_id))
 
 
 def open_incident(actor, data, source="manual"):
-    """Create an incident from `data` (validated here), with its first timeline entry."""
+    """Create an incident from `data` (validated here), with its first timeline entry.
+
+    Every read comes first; the reference number is taken last, just before the inserts and
+    the commit, because the counter's row stays locked until the commit and every other
+    creation waits for it."""
     policy.require(policy.can_create(actor), _("You may not log incidents."))
+    # The agency and assignee the data names, loaded once and held here: the session forgets
+    # objects nobody holds, and the validation, the timeline and the answer each need them.
+    named = [db.session.get(model, ident) for model, key in ((Agency, "agency_id"), (User, "assignee_id"))
+             if (ident := as_id(data.get(key)))]
     values = clean_incident(data)
     if not policy.can_choose_agency(actor) or not values.get("agency_id"):
         values["agency_id"] = actor.agency_id
     if not policy.can_work_any(actor):
         values.pop("assignee_id", None)
+    related = {"agency": db.session.get(Agency, values["agency_id"]),
+               "assignee": db.session.get(User, values["assignee_id"]) if values.get("assignee_id") else None}
+    assignment = _assignment_data(None, values["assignee_id"]) if values.get("assignee_id") else None
+    username = actor.username  # for the log line: read now, not reloaded after the commit
     now = utcnow()
-    year = utc_to_local(now).year
-    incident = Incident(
-        reference=next_reference(current_app.config["CSIRT_REF_PREFIX"], year),
-        status="new", source=source, reporter_id=actor.id, reported_at=now, created_at=now,
-        updated_at=now, **values,
-    )
+    reference = next_reference(current_app.config["CSIRT_REF_PREFIX"], utc_to_local(now).year)
+    incident = Incident(reference=reference, status="new", source=source, reporter_id=actor.id, reported_at=now,
+                        created_at=now, updated_at=now, **values, **related)
+    del named  # the incident holds them now
     db.session.add(incident)
+    append_timeline(incident, actor, "created", data={"reference": reference})
+    if assignment:
+        append_timeline(incident, actor, "assignment", data=assignment)
     db.session.flush()
-    append_timeline(incident, actor, "created", data={"reference": incident.reference})
-    if incident.assignee_id:
-        _assignment(incident, actor, None, incident.assignee_id)
     record(actor, "incident.create", incident, after=snapshot(incident, AUDITED))
     _commit()
-    logger.info("incident %s opened by %s", incident.reference, actor.username)
+    logger.info("incident %s opened by %s", reference, username)
     return incident
 
 
@@ -126,6 +141,11 @@ def update_incident(actor, incident, data, expected_version=None):
         append_timeline(incident, actor, "edit", data={"fields": other})
     record(actor, "incident.update", incident, before=changed_before, after=changed_after)
     _commit()
+    # A changed foreign key does not refresh its loaded relationship; when the session keeps
+    # values after the commit (the API), the next read must load the new agency or assignee.
+    stale = [rel for rel, key in (("agency", "agency_id"), ("assignee", "assignee_id")) if key in changed_after]
+    if stale:
+        db.session.expire(incident, stale)
     return incident
 
 
@@ -162,7 +182,9 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
         incident.resolution = note
         incident.reject_reason = reason if target == "rejected" else None
     elif lifecycle.is_reopen(current, target):
+        # the old outcome is no longer current; it stays in the timeline entry of the close
         incident.closed_at = None
+        incident.resolution = ""
         incident.reject_reason = None
     append_timeline(incident, actor, "status", body=note,
               data={"from": current, "to": target, "reason": reason if target == "rejected" else None})
@@ -186,8 +208,10 @@ def add_note(actor, incident, body, kind="note"):
                               errors={"body": _("At most %(n)d characters.", n=NOTE_LIMIT)})
     if "\x00" in body:  # PostgreSQL cannot store NUL in text
         raise invalid({"body": _("Contains a character that is not allowed.")})
-    entry = append_timeline(incident, actor, kind, body=body)
+    # The incident's row first: parallel notes queue on its lock, so each entry's time is read
+    # and its id drawn after the previous note committed (ids and times in the same order).
     touch(incident)
+    entry = append_timeline(incident, actor, kind, body=body)
     db.session.flush()
     record(actor, f"incident.{kind}", incident, after={"timeline_entry": entry.id})
     db.session.commit()

@@ -19,14 +19,16 @@ class AuditLog(db.Model):
     object_id = db.Column(db.String(64))
     before = db.Column(db.JSON)
     after = db.Column(db.JSON)
+    # How the change came in (web, api, cli, scheduler, system) and through what: the API
+    # token's name and id. Empty on entries written before these columns existed.
+    channel = db.Column(db.String(16), index=True)
+    via = db.Column(db.String(120))
 
     __table_args__ = (db.Index("ix_audit_log_object", "object_type", "object_id"),)
 
 
 class AppendOnlyViolation(Exception):
     """An attempt to change or delete a row of an append-only table."""
-
-
 
 
 def _refuse_change(mapper, connection, target):

@@ -1,13 +1,26 @@
-"""`record()` is the one way to write the audit log; services call it inside their transaction."""
+"""`record()` is the one way to write the audit log; services call it inside their transaction.
+
+Each entry also says through which channel the change came: a page ("web"), the JSON API
+("api", with the token's name), the console ("cli"), the scheduler, or the system itself.
+"""
 import datetime
 import decimal
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from flask import has_request_context, request
+import click
+from flask import g, has_request_context, request
 
 from ..extensions import db
 from .models import AuditLog
 
 SECRET_FIELDS = {"password", "password_hash", "token", "token_hash", "secret"}
+CHANNELS = ("web", "api", "cli", "scheduler", "system")
+VIA_LENGTH = 120
+
+# Set by the scheduler (and anything else that runs outside a request) for the work it does.
+# A context variable, not flask.g: each thread and each request starts without it.
+_channel = ContextVar("audit_channel", default=None)
 
 
 def _plain(value):
@@ -35,9 +48,59 @@ def client_ip():
     return request.remote_addr
 
 
+def set_channel(channel, via=None):
+    """Mark the work that follows in this thread or task as coming from `channel` ("cli",
+    "scheduler", ...), optionally with a detail such as a job's id; returns a token for
+    `reset_channel`. Requests need no marking: they are "web" or "api" by themselves."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown audit channel {channel!r}")
+    return _channel.set((channel, via[:VIA_LENGTH] if via else None))
+
+
+def reset_channel(token):
+    _channel.reset(token)
+
+
+@contextmanager
+def channel(name, via=None):
+    """`with channel("scheduler", via=job_id): ...` marks the entries written inside the block."""
+    token = set_channel(name, via)
+    try:
+        yield
+    finally:
+        reset_channel(token)
+
+
+def current_channel():
+    """(channel, via) for an entry written now.
+
+    A request decides by itself (a test or a console command may make requests, and what they
+    write came through the web or the API); otherwise an explicit mark; otherwise a running
+    console command (click's context is per thread, so scheduler threads started by
+    `csirt serve` do not inherit it); otherwise the system itself.
+    """
+    if has_request_context():
+        token = g.get("api_token")
+        if token is not None:
+            return "api", f"{token.name} #{token.id}"[:VIA_LENGTH]
+        if (request.blueprint or "").split(".")[0] == "api":
+            return "api", None  # refused before a token was accepted
+        return "web", None
+    marked = _channel.get()
+    if marked is not None:
+        return marked
+    if click.get_current_context(silent=True) is not None:
+        return "cli", None
+    return "system", None
+
+
 def record(actor, action, obj=None, before=None, after=None, object_type=None, object_id=None,
-           actor_name=None):
-    """Add one audit entry to the current transaction (the caller commits)."""
+           actor_name=None, channel=None, via=None):
+    """Add one audit entry to the current transaction (the caller commits). The channel is
+    found by `current_channel()` unless given."""
+    found_channel, found_via = current_channel() if channel is None else (channel, via)
+    if found_channel not in CHANNELS:
+        raise ValueError(f"unknown audit channel {found_channel!r}")
     entry = AuditLog(
         actor_id=getattr(actor, "id", None),
         actor_name=actor_name or getattr(actor, "username", None),
@@ -47,6 +110,8 @@ def record(actor, action, obj=None, before=None, after=None, object_type=None, o
         object_id=str(object_id if object_id is not None else getattr(obj, "id", "") or ""),
         before=clean(before),
         after=clean(after),
+        channel=found_channel,
+        via=found_via[:VIA_LENGTH] if found_via else None,
     )
     db.session.add(entry)
     return entry

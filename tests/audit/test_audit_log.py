@@ -341,11 +341,14 @@ def test_bulk_orm_update_or_delete_of_the_audit_log_is_refused(app, make, db, st
 # --- the audit page -----------------------------------------------------------------------
 
 def _listed(html):
+    """(user name, action code) of each row: the name is the small print beside the person's
+    full name, the code the title of the translated action."""
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     out = []
-    for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+    for tr in re.findall(r'<tr id="audit-\d+">(.*?)</tr>', body, re.S):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
-        out.append((cells[1].strip(), re.sub(r"</?code>", "", cells[3]).strip()))
+        name = re.search(r"<small[^>]*>([^<]*)</small>", cells[1]).group(1)
+        out.append((name.strip(), re.search(r'title="([^"]+)"', cells[3]).group(1)))
     return out
 
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import BAD_DATE, CHOICE, REQUIRED
 from ..forms import at_most as _at_most
 from ..team.models import Agency, User
-from .policy import WORKERS
+from .policy import WORKERS, task_owners
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -29,6 +29,13 @@ def worker_choices(blank=True):
         db.select(User.id, User.full_name).where(User.active, User.role.in_(WORKERS))
         .order_by(User.full_name)).all()
     return ([("", str(_l("(nobody)")))] if blank else []) + [(str(i), n) for i, n in rows]
+
+
+def task_owner_choices(incident):
+    """Those who may own a task of `incident` (`policy.can_own_task`), for the owner select."""
+    rows = db.session.execute(task_owners(incident, db.select(User.id, User.full_name))
+                              .order_by(User.full_name)).all()
+    return [("", str(_l("(nobody)")))] + [(str(i), n) for i, n in rows]
 
 
 class IncidentForm(FlaskForm):
@@ -71,6 +78,12 @@ class StatusForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
     reason = SelectField(_l("Reason"), choices=[("", "")] + _pairs(REJECT_REASONS), validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[_at_most(20000)])
+    version = HiddenField()
+
+
+class AssignForm(FlaskForm):
+    """Quick assignment from the incident page ("assign to me", "assign to…")."""
+    assignee_id = SelectField(_l("Assign to"), choices=[], validate_choice=False)
     version = HiddenField()
 
 

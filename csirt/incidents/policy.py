@@ -6,6 +6,7 @@ responders and coordinators work every incident; managers read everything; admin
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ids import as_id
+from ..team.models import User
 from .models import Incident
 
 WORKERS = ("admin", "coordinator", "responder")
@@ -74,3 +75,19 @@ def require(allowed, message):
 
 def can_work_any(user):
     return user.role in WORKERS
+
+
+def can_own_task(user, incident):
+    """Who may be named owner of one of the incident's tasks: any active person who can see the
+    incident. That is every responder, coordinator, manager and admin, and the liaisons of the
+    incident's own agency (a task such as "isolate the server" is often theirs); never a
+    liaison of another agency, who must not even learn that the incident exists. Ticking a
+    task off stays with those who work the incident (`can_work`)."""
+    return can_see(user, incident)
+
+
+def task_owners(incident, query=None):
+    """`query` over users (default: all) narrowed to those `can_own_task` accepts for `incident`:
+    the same rule as SQL, for the owner select."""
+    query = query if query is not None else db.select(User)
+    return query.where(User.active, db.or_(User.role.in_(READERS_OF_ALL), User.agency_id == incident.agency_id))

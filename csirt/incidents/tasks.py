@@ -1,5 +1,6 @@
-"""The checklist of an incident: add a task, mark it done, reopen it."""
+"""The checklist of an incident: add a task, mark it done, reopen it; which tasks are overdue."""
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from ..audit.services import record
 from ..clock import utcnow
@@ -21,6 +22,9 @@ def _get_task(incident, task_id):
 
 
 def add_task(actor, incident, title, owner_id=None, due_at=None):
+    """Add a task to the incident's checklist. The owner, if any, must be someone who may see the
+    incident (`policy.can_own_task`). A due time already past is accepted (the work may simply be
+    late) and the task is overdue at once: the caller may warn with `is_overdue`."""
     policy.require(policy.can_work(actor, incident), _("You may not manage tasks of this incident."))
     title = (title or "").strip() if isinstance(title, str) else ""
     errors = {}
@@ -33,6 +37,8 @@ def add_task(actor, incident, title, owner_id=None, due_at=None):
         owner = db.session.get(User, owner_id) if owner_id is not None else None
         if owner is None or not owner.active:
             errors["owner_id"] = _("Unknown or disabled member.")
+        elif not policy.can_own_task(owner, incident):
+            errors["owner_id"] = _("The owner must be someone who can see this incident.")
     else:
         owner_id = None
     if errors:
@@ -64,3 +70,21 @@ def set_task_done(actor, incident, task_id, done=True):
            after={"done_at": task.done_at, "done_by_id": task.done_by_id})
     db.session.commit()
     return task
+
+
+def is_overdue(task, now=None):
+    """An open task whose due time has passed."""
+    return task.done_at is None and task.due_at is not None and task.due_at < (now or utcnow())
+
+
+def overdue_counts(incident_ids, now=None):
+    """{incident id: number of overdue tasks} for the given incidents (those without any are
+    left out), in one grouped query whatever the number of incidents."""
+    ids = list(incident_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Task.incident_id, func.count(Task.id))
+        .where(Task.incident_id.in_(ids), Task.done_at.is_(None), Task.due_at < (now or utcnow()))
+        .group_by(Task.incident_id)).all()
+    return {incident_id: count for incident_id, count in rows}

@@ -1,4 +1,7 @@
 """One validator for incident input, shared by the HTML forms and the JSON API."""
+from datetime import datetime
+
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..clock import local_to_utc, parse_iso, utcnow
@@ -14,6 +17,10 @@ from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
 EDITABLE = ("title", "description", "category", "sub_type", "severity", "priority", "tlp",
             "agency_id", "affected_systems", "affected_servers", "discovered_at", "assignee_id")
 LIMITS = {"title": 300, "description": 20000, "affected_systems": 2000, "affected_servers": 2000}
+# The earliest plausible discovery time (province time): the province's IT systems and this
+# team's records begin after it, so an earlier date is a typing slip (1900-01-01, a year "0226").
+# A fixed date rather than "N years ago", so a record that was valid stays valid when edited later.
+EARLIEST_DISCOVERY = datetime(2000, 1, 1)
 
 
 def _text(name, value, errors, required=False):
@@ -39,7 +46,8 @@ def _choice(name, value, vocab, errors):
 
 
 def _when(name, value, errors):
-    """A moment in the past: a datetime or ISO text, naive meaning province time; naive UTC out."""
+    """A moment in the past, not before EARLIEST_DISCOVERY: a datetime or ISO text, naive meaning
+    province time; naive UTC out."""
     if value is None or value == "":
         errors[name] = _("This field is required.")
         return None
@@ -50,6 +58,9 @@ def _when(name, value, errors):
         return None
     if moment > utcnow():
         errors[name] = _("Cannot be in the future.")
+        return None
+    if moment < local_to_utc(EARLIEST_DISCOVERY):
+        errors[name] = _("Cannot be before %(date)s.", date=format_date(EARLIEST_DISCOVERY, "dd/MM/yyyy"))
         return None
     return moment
 

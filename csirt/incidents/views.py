@@ -4,17 +4,32 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import storage
-from ..clock import local_to_utc, utc_to_local
-from ..errors import ValidationError
+from ..clock import local_to_utc, utc_to_local, utcnow
+from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..forms import ConfirmForm, handle
 from ..team.models import Agency
+from . import conflicts, export, lifecycle, listing, policy, services, tasks
 from . import evidence as evidence_service
-from . import export, lifecycle, listing, policy, services, tasks
-from .forms import EvidenceForm, IncidentForm, NoteForm, StatusForm, TaskForm, worker_choices
+from .forms import (
+    AssignForm,
+    EvidenceForm,
+    IncidentForm,
+    NoteForm,
+    StatusForm,
+    TaskForm,
+    task_owner_choices,
+    worker_choices,
+)
 from .vocab import STATUSES, label
 
 bp = Blueprint("incidents", __name__)
+
+
+# The date column of the list shows what the list is sorted by ("created" sorts by id, the order
+# of logging); sorted by priority, already a column, it shows the discovery time.
+SORT_COLUMNS = {"created": "created_at", "updated": "updated_at", "discovered": "discovered_at",
+                "priority": "discovered_at"}
 
 
 @bp.before_request
@@ -39,8 +54,10 @@ def index():
     agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars().all()
     agencies = policy.filterable_agencies(current_user, agencies)
     export_url = url_for("incidents.export_csv", **lq.active_filters(), sort=lq.sort, dir=lq.direction)
+    overdue = tasks.overdue_counts(i.id for i in result.items)
     return render_template("incidents/index.html", page=result, lq=lq, agencies=agencies, export_url=export_url,
-                           workers=worker_choices(blank=False), can_create=policy.can_create(current_user))
+                           workers=worker_choices(blank=False), can_create=policy.can_create(current_user),
+                           overdue=overdue, sort_column=SORT_COLUMNS.get(lq.sort, SORT_COLUMNS["discovered"]))
 
 
 @bp.get("/incidents/export.csv")
@@ -74,17 +91,34 @@ def view(incident_id):
     return _render_view(incident)
 
 
+def _previous_outcome(incident, timeline):
+    """The timeline entry that closed or rejected a reopened incident, if it said anything."""
+    if incident.status in lifecycle.FINAL_STATUSES:
+        return None
+    for entry in reversed(timeline):
+        if entry.kind == "status" and (entry.data or {}).get("to") in lifecycle.FINAL_STATUSES:
+            return entry if entry.body else None
+    return None
+
+
 def _render_view(incident, status=200, note_form=None, task_form=None, evidence_form=None,
-                 status_form=None):
+                 status_form=None, assign_form=None):
     task_form = task_form or TaskForm()
-    task_form.owner_id.choices = worker_choices()
+    task_form.owner_id.choices = task_owner_choices(incident)
+    can_work = policy.can_work(current_user, incident)
+    if can_work:
+        assign_form = assign_form or AssignForm(formdata=None, assignee_id=str(incident.assignee_id or ""))
+        assign_form.assignee_id.choices = worker_choices()
     timeline = incident.timeline.all()
+    now = utcnow()
+    overdue = {t.id for t in incident.tasks if tasks.is_overdue(t, now)}
     return render_template(
         "incidents/view.html", incident=incident, timeline=timeline,
         note_form=note_form or NoteForm(), task_form=task_form,
         evidence_form=evidence_form or EvidenceForm(), status_form=status_form or StatusForm(),
+        assign_form=assign_form, overdue=overdue, previous_outcome=_previous_outcome(incident, timeline),
         targets=lifecycle.allowed_targets(incident.status),
-        can_work=policy.can_work(current_user, incident),
+        can_work=can_work,
         can_contribute=policy.can_contribute(current_user, incident),
     ), status
 
@@ -99,12 +133,30 @@ def edit(incident_id):
         form.assignee_id.data = str(incident.assignee_id or "")
         form.discovered_at.data = utc_to_local(incident.discovered_at).replace(tzinfo=None)
         form.version.data = incident.version
-    done = handle(form, lambda: services.update_incident(current_user, incident, form.service_data(),
-                                                         form.version.data))
+    try:
+        done = handle(form, lambda: services.update_incident(current_user, incident, form.service_data(),
+                                                             form.version.data))
+    except Conflict:
+        return _edit_conflict(form, incident)
     if done.ok:
         flash(_("The incident was saved."), "success")
         return redirect(url_for("incidents.view", incident_id=incident.id))
     return render_template("incidents/form.html", form=form, incident=incident), done.status
+
+
+def _edit_conflict(form, incident):
+    """Someone saved the incident after this form was loaded: show the form again with what the
+    person typed, what changed meanwhile, and a "save anyway" that carries the current version."""
+    db.session.rollback()
+    try:
+        base_version = int(form.version.data)
+    except (TypeError, ValueError):  # the service refuses such a form before any conflict; be safe
+        base_version = incident.version
+    changes = conflicts.changes_since(incident, base_version, form)
+    form.version.data = incident.version
+    flash(_("Someone else saved this incident meanwhile; your changes are not saved yet."),
+          "warning")
+    return render_template("incidents/form.html", form=form, incident=incident, changes=changes), 409
 
 
 @bp.post("/incidents/<int:incident_id>/status")
@@ -117,6 +169,30 @@ def change_status(incident_id):
     if not done.ok:
         return _render_view(incident, 400, status_form=form)
     flash(_("Status changed to %(status)s.", status=label(STATUSES, incident.status)), "success")
+    return redirect(url_for("incidents.view", incident_id=incident.id))
+
+
+@bp.post("/incidents/<int:incident_id>/assign")
+def assign(incident_id):
+    """Quick assignment from the incident page, without the whole edit form."""
+    incident = policy.get_visible(current_user, incident_id)
+    policy.require(policy.can_work(current_user, incident), _("You may not edit this incident."))
+    form = AssignForm()
+    form.assignee_id.choices = worker_choices()
+    try:
+        done = handle(form, lambda: services.assign_incident(current_user, incident, form.assignee_id.data or None,
+                                                             form.version.data),
+                      _("Please correct the marked fields."))
+    except Conflict as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _render_view(incident, 409)
+    if not done.ok:
+        return _render_view(incident, 400, assign_form=form)
+    if incident.assignee:
+        flash(_("Assigned to %(name)s.", name=incident.assignee.full_name), "success")
+    else:
+        flash(_("Unassigned."), "success")
     return redirect(url_for("incidents.view", incident_id=incident.id))
 
 
@@ -136,13 +212,15 @@ def add_note(incident_id):
 def add_task(incident_id):
     incident = policy.get_visible(current_user, incident_id)
     form = TaskForm()
-    form.owner_id.choices = worker_choices()
+    form.owner_id.choices = task_owner_choices(incident)
     done = handle(form, lambda: tasks.add_task(current_user, incident, form.title.data, form.owner_id.data or None,
                                                local_to_utc(form.due_at.data) if form.due_at.data else None),
                   _("Please correct the marked fields."))
     if not done.ok:
         return _render_view(incident, 400, task_form=form)
     flash(_("The task was added."), "success")
+    if tasks.is_overdue(done.value):
+        flash(_("The due time is already past; the task is marked overdue."), "warning")
     return redirect(url_for("incidents.view", incident_id=incident.id) + "#tasks")
 
 

@@ -323,7 +323,7 @@ def test_two_users_editing_the_same_incident_the_second_gets_409(app, db, make):
     assert submit(first, forms[0], "Sửa của người thứ nhất").status_code == 302
     response = submit(second, forms[1], "Sửa của người thứ hai")
     assert response.status_code == 409
-    assert _translated("Someone else changed this incident; reload it and try again.", app) in \
+    assert _translated("Someone else saved this incident meanwhile; your changes are not saved yet.", app) in \
         response.get_data(as_text=True)
     db.session.expire_all()
     stored = db.session.get(Incident, incident.id)

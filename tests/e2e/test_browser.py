@@ -300,7 +300,8 @@ def _seed_province(make):
 
 
 def test_capture_screenshots(web, make):
-    """Writes docs/screenshots/*.png; run with CSIRT_SCREENSHOTS=1."""
+    """Writes docs/screenshots/*.png (login, incidents, incidents-phone, team, incident, incident-phone):
+    `CSIRT_SCREENSHOTS=1 .venv/bin/pytest tests/e2e -k screenshot -p no:cacheprovider` (SQLite)."""
     if os.environ.get("CSIRT_SCREENSHOTS") != "1":
         pytest.skip("set CSIRT_SCREENSHOTS=1 to write docs/screenshots/*.png")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -319,6 +320,11 @@ def test_capture_screenshots(web, make):
     web.go("/incidents")
     assert len(web.all(".table-incidents tbody tr")) == 12
     shot("incidents.png")
+    web.resize(*PHONE)  # the list on a phone: filters folded behind their button, language switch on the bar
+    web.go("/incidents?status=open")
+    web.visible("#filters-toggle")
+    shot("incidents-phone.png")
+    web.resize(*DESKTOP)
     web.go("/team/")
     shot("team.png")
     web.go(f"/incidents/{rich.id}")

@@ -72,12 +72,12 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from .api.views import bp as api_bp
-    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .extensions import csrf
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
     from .incidents.views import bp as incidents_bp
+    from .reports.auditlog.views import bp as audit_bp
     from .systems.views import bp as systems_bp
     from .team.views import bp as team_bp
 
@@ -88,15 +88,20 @@ def register_blueprints(app):
 
 
 def register_error_handlers(app):
+    from .audit.services import record
     from .errors import register_error_handlers as register
 
-    register(app)
+    register(app, record)
 
 
 def register_template_helpers(app):
-    from .ui import register
+    from .incidents import display
+    from .team import labels
+    from .templating import register
 
     register(app)
+    display.register(app)
+    labels.register(app)
 
 
 def register_commands(app):

@@ -42,7 +42,7 @@ def _agency(code):
 
 @click.group("users")
 def users_group():
-    """Create, disable, enable users and reset passwords."""
+    """Create, disable, enable, unlock users and reset passwords."""
 
 
 @users_group.command("create")
@@ -105,6 +105,17 @@ def users_reset_password(username, password):
     click.echo(f"password of {username} reset; their sessions were ended")
     if generated:
         click.echo(f"password: {password}")
+
+
+@users_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def users_unlock(username):
+    """Clear the user's failed-login and password-change counters (audited as auth.unlock)."""
+    from .auth.services import unlock_user
+
+    cleared = unlock_user(None, _user(username))
+    click.echo(f"unlocked {username}: {cleared} counter(s) cleared")
 
 
 @users_group.command("list")
@@ -193,9 +204,33 @@ def demo_group():
 def demo_load():
     """Load the demo province (idempotent)."""
     from .demo import load
+    from .demo.loader import DEFAULT_PASSWORD
 
-    summary = load()
-    click.echo("demo data: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    try:
+        summary = load()
+    except DomainError as err:  # e.g. refused in production
+        raise click.ClickException(err.message) from None
+    created = summary["created"]
+    if not any(created.values()):
+        click.echo(f"Demo data already present: nothing created. The desk holds {_demo_counts(summary)}.")
+        return
+    click.echo(f"Demo province loaded: {_demo_counts(created, skip_zero=True)} created now; "
+               f"the desk now holds {_demo_counts(summary)}.")
+    click.echo(f"Demo members sign in with the password in CSIRT_DEMO_PASSWORD (default {DEFAULT_PASSWORD}), "
+               "e.g. nguyen.duc.thang (coordinator).")
+
+
+# what `csirt.demo.load()` counts, in reading order, with singular and plural names
+_DEMO_NOUNS = (("agencies", "agency", "agencies"), ("members", "member", "members"),
+               ("systems", "information system", "information systems"), ("servers", "server", "servers"),
+               ("incidents", "incident", "incidents"))
+
+
+def _demo_counts(counts, skip_zero=False):
+    """{'agencies': 19, 'members': 1, ...} -> '19 agencies, 1 member, ... and 40 incidents'."""
+    parts = [f"{counts[key]} {one if counts[key] == 1 else many}" for key, one, many in _DEMO_NOUNS
+             if counts.get(key) or not skip_zero]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @click.command("serve")
@@ -210,10 +245,8 @@ def serve(host, port, no_scheduler):
     from werkzeug.serving import make_server
 
     _configure_logging()
-    from . import scheduler
-
     app = current_app._get_current_object()
-    sched = None if no_scheduler else scheduler.start(app)
+    runner = None if no_scheduler else _start_scheduler(app)
     server = make_server(host, port, app, threaded=True)
     click.echo(f"csirt serving on http://{host}:{port}  (Ctrl-C to stop)")
 
@@ -226,8 +259,8 @@ def serve(host, port, no_scheduler):
     except KeyboardInterrupt:
         pass
     finally:
-        if sched:
-            sched.shutdown(wait=True)
+        if runner:
+            runner.shutdown()  # lets running jobs finish, then releases the lease
     click.echo("stopped")
 
 
@@ -235,16 +268,23 @@ def serve(host, port, no_scheduler):
 @with_appcontext
 def scheduler_command():
     """Run only the scheduler (production: its own process next to gunicorn)."""
-    from . import scheduler
-
     _configure_logging()
     app = current_app._get_current_object()
-    sched = scheduler.start(app)
+    runner = _start_scheduler(app)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: done.set())
     signal.signal(signal.SIGINT, lambda *_a: done.set())
     done.wait()
-    sched.shutdown(wait=True)
+    runner.shutdown()  # releases the lease, so a standby takes over at its next heartbeat
+
+
+def _start_scheduler(app):
+    from . import scheduler
+
+    try:
+        return scheduler.start(app)
+    except ValueError as err:  # lease and heartbeat settings that cannot work
+        raise click.ClickException(str(err)) from None
 
 
 @click.group("backup")
@@ -254,27 +294,55 @@ def backup_group():
 
 @backup_group.command("create")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--allow-missing", is_flag=True,
+              help="Exit with status 0 even when some evidence files could not be archived")
 @with_appcontext
-def backup_create(path):
-    """Write a .tar.gz with every table and every evidence file."""
-    from .backup import create_backup
+def backup_create(path, allow_missing):
+    """Write a .tar.gz with every table (one consistent snapshot) and every evidence file.
 
-    counts = create_backup(path)
-    click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
+    Evidence files that cannot be archived are listed and recorded in the manifest; the backup is
+    still written, but the command exits with status 1 unless --allow-missing."""
+    from .backup import BackupError, create_backup, describe
+
+    try:
+        report = create_backup(path)
+    except (BackupError, OSError) as err:
+        raise click.ClickException(f"no backup written: {err}") from None
+    click.echo(f"backup written to {path}: {sum(report.counts.values())} rows in {len(report.counts)} tables, "
+               f"{report.counts.get('evidence', 0) - len(report.missing)} evidence file(s)")
+    if report.missing:
+        click.echo(f"WARNING: {len(report.missing)} evidence file(s) are NOT in this backup "
+                   "(recorded in its manifest as missing_evidence):", err=True)
+        for entry in report.missing:
+            click.echo(f"  {describe(entry)}", err=True)
+        if not allow_missing:
+            raise click.exceptions.Exit(1)
 
 
 @backup_group.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--allow-missing", is_flag=True,
+              help="Restore even though some evidence files are not in the backup (their rows stay)")
 @with_appcontext
-def backup_restore(path):
-    """Restore a backup into an empty, upgraded database (run `csirt db upgrade` first)."""
-    from .backup import BackupError, restore_backup
+def backup_restore(path, allow_missing):
+    """Restore a backup into an empty, upgraded database (run `csirt db upgrade` first).
+
+    The archive is checked entry by entry; any bad entry refuses it whole, with nothing written."""
+    from .backup import BackupError, describe, restore_backup
 
     try:
-        counts = restore_backup(path)
+        report = restore_backup(path, allow_missing=allow_missing)
     except BackupError as err:
+        if len(err.missing) > 10:  # the message names the first ten
+            for entry in err.missing:
+                click.echo(f"  missing: {describe(entry)}", err=True)
         raise click.ClickException(str(err)) from None
-    click.echo(f"restored {sum(counts.values())} rows; evidence files verified against their SHA-256")
+    click.echo(f"restored {sum(report.counts.values())} rows; evidence files verified against their SHA-256")
+    if report.missing:
+        click.echo(f"WARNING: {len(report.missing)} evidence file(s) were not in the backup; "
+                   "their rows were restored without the file:", err=True)
+        for entry in report.missing:
+            click.echo(f"  {describe(entry)}", err=True)
 
 
 def _configure_logging():

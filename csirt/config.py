@@ -54,8 +54,15 @@ class Config:
         self.CSIRT_REF_PREFIX = os.environ.get("CSIRT_REF_PREFIX", "LC").strip().upper()
         self.CSIRT_PROVINCE = os.environ.get("CSIRT_PROVINCE", "Lào Cai")
         self.CSIRT_SCHEDULER = _env_bool("CSIRT_SCHEDULER", False)
+        # The scheduler lease: held this long, renewed by its holder every heartbeat (csirt/scheduler.py).
+        self.CSIRT_SCHEDULER_LEASE_SECONDS = _env_int("CSIRT_SCHEDULER_LEASE_SECONDS", 30)
+        self.CSIRT_SCHEDULER_HEARTBEAT_SECONDS = _env_int("CSIRT_SCHEDULER_HEARTBEAT_SECONDS", 10)
         self.CSIRT_LOGIN_MAX_FAILURES = _env_int("CSIRT_LOGIN_MAX_FAILURES", 5)
         self.CSIRT_LOGIN_LOCK_MINUTES = _env_int("CSIRT_LOGIN_LOCK_MINUTES", 15)
+        # Login throttling beyond the (user name, address) pair: see csirt/auth/throttle.py.
+        self.CSIRT_LOGIN_SLOWDOWN_MAX_SECONDS = _env_int("CSIRT_LOGIN_SLOWDOWN_MAX_SECONDS", 120)
+        self.CSIRT_LOGIN_MAX_NAMES_PER_ADDRESS = _env_int("CSIRT_LOGIN_MAX_NAMES_PER_ADDRESS", 20)
+        self.CSIRT_LOGIN_KNOWN_DAYS = _env_int("CSIRT_LOGIN_KNOWN_DAYS", 30)
         self.CSIRT_SESSION_HOURS = _env_int("CSIRT_SESSION_HOURS", 12)
         self.CSIRT_PAGE_SIZE = _env_int("CSIRT_PAGE_SIZE", 25)
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 = none.

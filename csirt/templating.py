@@ -1,19 +1,12 @@
-"""Template helpers: dates in the province's zone and the user's locale, labels, badges, paging."""
+"""Template helpers every page shares: dates in the province's zone and the user's locale,
+Markdown, links that keep only a page's own query arguments. Domain packages register their own
+labels and badges (`incidents/display.py`, `team/labels.py`)."""
 from flask import request, url_for
 from flask_babel import format_datetime, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import markdown
 from .clock import utc_to_local
-from .incidents import vocab
-
-STATUS_BADGES = {"new": "text-bg-primary", "triaged": "text-bg-info", "contained": "text-bg-warning",
-                 "eradicated": "text-bg-warning", "recovered": "text-bg-success",
-                 "closed": "text-bg-secondary", "rejected": "text-bg-light border"}
-TLP_BADGES = {"CLEAR": "text-bg-light border", "GREEN": "text-bg-success", "AMBER": "text-bg-warning",
-              "AMBER+STRICT": "text-bg-warning", "RED": "text-bg-danger"}
-
 
 # Babel's own "short" has a two-digit year and, in English, a 12-hour clock: an incident desk
 # wants neither, so both languages get a four-digit year and a 24-hour clock.
@@ -38,15 +31,20 @@ def local_input(value):
     return utc_to_local(value).strftime("%Y-%m-%dT%H:%M")
 
 
-def url_with(**changes):
-    """The current URL with some query arguments replaced (None removes one)."""
-    args = request.args.to_dict()
+def url_with(allowed, **changes):
+    """The current URL keeping only the query arguments named in `allowed` (the page's own, e.g.
+    `ListQuery.link_keys`), with some replaced (None removes one).
+
+    Anything else in the query string is dropped: `url_for` reads `_scheme`, `_external`,
+    `_anchor`, `_method` as instructions, so a copied `?_scheme=javascript` would make the
+    link `javascript:...` and `?_method=POST` an error."""
+    args = {key: value for key, value in request.args.items() if key in allowed}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
 def register(app):
@@ -56,11 +54,6 @@ def register(app):
     # globals, so imported macros see them too
     app.jinja_env.globals.update(
         url_with=url_with,
-        vocab=vocab,
-        label=vocab.label,
-        status_badge=lambda s: STATUS_BADGES.get(s, "text-bg-secondary"),
-        tlp_badge=lambda t: TLP_BADGES.get(t, "text-bg-secondary"),
-        role_label=role_label,
         province=app.config["CSIRT_PROVINCE"],
     )
 
@@ -68,9 +61,3 @@ def register(app):
     def inject():
         return {"current_locale": str(get_locale()), "current_user": current_user}
 
-
-def role_label(role):
-    return {
-        "admin": _("Administrator"), "manager": _("Manager"), "coordinator": _("Coordinator"),
-        "responder": _("Responder"), "member": _("Member (agency liaison)"),
-    }.get(role, role)

@@ -17,5 +17,5 @@ TRANSLATIONS=csirt/translations
 # tests/test_i18n.py reads the -k options of this line, so keep them here.
 "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
   --project=csirt -o "$TRANSLATIONS/messages.pot" .
-"$PYBABEL" update --ignore-obsolete -i "$TRANSLATIONS/messages.pot" -d "$TRANSLATIONS"
-"$PYBABEL" compile --statistics -d "$TRANSLATIONS"
+"$PYBABEL" update --ignore-obsolete --no-fuzzy-matching -i "$TRANSLATIONS/messages.pot" -d "$TRANSLATIONS"
+[ -n "${I18N_NO_COMPILE:-}" ] || "$PYBABEL" compile --statistics -d "$TRANSLATIONS"

@@ -10,6 +10,7 @@ A plural entry takes a list of two strings in pairs.json (Vietnamese uses the fi
 """
 import fcntl
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +22,11 @@ PO = ROOT / "csirt/translations/vi/LC_MESSAGES/messages.po"
 LOCK = ROOT / ".i18n.lock"
 
 
-def _refresh():
-    done = subprocess.run(["bash", str(ROOT / "scripts/i18n.sh")], capture_output=True, text=True)
+def _refresh(compile_too=True):
+    """Extract and update the catalogs (and compile them): scripts/i18n.sh, or its first two
+    steps when a half-made entry would stop the compile before it can be fixed."""
+    env = dict(os.environ, I18N_NO_COMPILE="" if compile_too else "1")
+    done = subprocess.run(["bash", str(ROOT / "scripts/i18n.sh")], capture_output=True, text=True, env=env)
     if done.returncode:
         sys.exit(done.stdout + done.stderr)
 
@@ -35,7 +39,7 @@ def _missing(catalog):
 def main(argv):
     with open(LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        _refresh()
+        _refresh(compile_too=not argv or argv[0] == "--missing")
         with open(PO, "rb") as handle:
             catalog = read_po(handle, locale="vi")
         if argv and argv[0] != "--missing":

@@ -167,7 +167,7 @@ def test_an_empty_login_form_says_what_is_missing_in_vietnamese(client):
 
 @pytest.mark.parametrize("locale, day", [("vi", "02/01/2026"), ("en", "2 Jan 2026")])
 def test_dates_are_shown_in_the_provinces_time_zone(app, locale, day):
-    from csirt.ui import when
+    from csirt.templating import when
 
     utc = datetime(2026, 1, 1, 17, 30)  # naive UTC, as stored: 00:30 on 2 January in UTC+7
     with app.test_request_context(), force_locale(locale):

@@ -11,9 +11,9 @@ from ..ids import as_id
 from ..incidents import policy as incident_policy
 from ..incidents.lifecycle import OPEN_STATUSES
 from ..incidents.models import Incident
-from ..ui import role_label
 from . import services
 from .forms import AgencyForm, ResetPasswordForm, UserForm, kind_label
+from .labels import role_label
 from .models import ROLES, Agency, User
 
 bp = Blueprint("team", __name__, url_prefix="/team")

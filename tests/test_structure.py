@@ -1,0 +1,81 @@
+"""The layout's rules, read from the source: domain packages never import the top-level package
+(its factory and entry points), only the shared modules beside it; shared modules import no
+domain package; team does not import auth (auth sits above the team)."""
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "csirt"
+ENTRY = {"cli", "scheduler", "backup", "demo", "bootstrap", "health"}
+DOMAINS = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+                 and p.name not in ENTRY and p.name != "translations")
+SHARED = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem not in ENTRY | {"__init__"})
+
+
+def _imports(path, root=PACKAGE.parent):
+    """(module, name) of every import in the file at `path`, with absolute module names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = path.relative_to(root).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            found += [(module, alias.name) for alias in node.names]
+    return found
+
+
+def _targets(path, root=PACKAGE.parent):
+    """The csirt modules a file imports: `from .. import storage` names csirt.storage,
+    `from .. import version` names csirt (the package's __init__)."""
+    out = set()
+    for module, name in _imports(path, root):
+        if not module.startswith("csirt"):
+            continue
+        if name and (root / module.replace(".", "/") / f"{name}.py").exists():
+            out.add(f"{module}.{name}")
+        elif name and (root / module.replace(".", "/") / name / "__init__.py").exists():
+            out.add(f"{module}.{name}")
+        else:
+            out.add(module)
+    return out
+
+
+def _files(folder):
+    return sorted(folder.rglob("*.py"))
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_domain_packages_import_only_shared_modules_and_other_domains_never_the_top_package(domain):
+    offenders = []
+    for path in _files(PACKAGE / domain):
+        for target in _targets(path):
+            parts = target.split(".")
+            if parts == ["csirt"] or (len(parts) > 1 and parts[1] in ENTRY):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {target}")
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("module", SHARED)
+def test_shared_modules_import_no_domain_package(module):
+    targets = _targets(PACKAGE / f"{module}.py")
+    bad = [t for t in targets if t == "csirt" or (len(t.split(".")) > 1 and t.split(".")[1] in DOMAINS + sorted(ENTRY))]
+    assert not bad, f"csirt/{module}.py imports {bad}"
+
+
+def test_team_does_not_import_auth():
+    bad = [f"{p.name}: {t}" for p in _files(PACKAGE / "team") for t in _targets(p) if t.startswith("csirt.auth")]
+    assert not bad, bad
+
+
+def test_the_layout_check_tells_the_package_from_a_shared_module(tmp_path):
+    """The checker itself: `from .. import version` names the package, `from .. import storage`
+    the shared module."""
+    (tmp_path / "csirt" / "incidents").mkdir(parents=True)
+    (tmp_path / "csirt" / "storage.py").write_text("")
+    sample = tmp_path / "csirt" / "incidents" / "probe.py"
+    sample.write_text("from .. import version\nfrom .. import storage\nfrom ..storage import x\n")
+    assert _targets(sample, tmp_path) == {"csirt", "csirt.storage"}

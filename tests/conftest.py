@@ -3,6 +3,7 @@
 `CSIRT_TEST_DATABASE_URL` chooses the server; for PostgreSQL each test session works in a
 database of its own (created here and dropped after), so parallel runs never collide.
 """
+import contextlib
 import contextvars
 import os
 import re
@@ -146,3 +147,18 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@contextlib.contextmanager
+def recorded_statements(engine):
+    """The SQL statements `engine` runs inside the block, in order (for tests that hold a count)."""
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import event
 
 from csirt.auth import tokens
 from csirt.clock import utcnow
@@ -18,7 +17,7 @@ from csirt.errors import ValidationError
 from csirt.incidents import listing
 from csirt.incidents.listing import ListQuery, _encode_cursor
 from csirt.incidents.models import Incident
-from tests.conftest import Auth
+from tests.conftest import Auth, recorded_statements
 
 _refs = itertools.count(1)
 
@@ -386,16 +385,8 @@ def test_csv_export_neutralises_formulas_in_every_text_column(client, auth, db, 
 # --- no N+1 -----------------------------------------------------------------------------------
 
 def statements_for(db, client, path):
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(db.engine) as seen:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return seen
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import event
 
 from csirt.clock import utc_to_local, utcnow
 from csirt.errors import ValidationError
@@ -16,7 +15,7 @@ from csirt.incidents import services, tasks
 from csirt.incidents.models import Incident, Task
 from tests import factories
 from tests.api.test_incidents_api import Api, _new_incident_body
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, recorded_statements
 
 
 def tr(app, msgid, **kw):
@@ -137,16 +136,8 @@ def test_overdue_counts_only_open_tasks_past_their_due_time(app, db, make):
 
 
 def statements_for(db, client, path):
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(db.engine) as seen:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return seen, text_of(response)
 

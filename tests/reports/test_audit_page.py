@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from csirt.audit import services as audit
 from csirt.audit.models import AuditLog
@@ -20,7 +19,7 @@ from csirt.reports.auditlog import labels
 from csirt.team import services as team
 from csirt.team.models import User
 from tests import factories
-from tests.conftest import Auth, csrf_from
+from tests.conftest import Auth, csrf_from, recorded_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -351,16 +350,8 @@ def test_pages_link_with_only_the_known_arguments(app, db, make, reader):
 # --- queries --------------------------------------------------------------------------------
 
 def _statements(db, client, path):
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(db.engine) as seen:
         page = _page(client, path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return seen, page
 
 

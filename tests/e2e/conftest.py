@@ -102,6 +102,25 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _gone(element):
+    """True once `element` no longer belongs to the page: a new page has replaced it.
+
+    Selenium's `staleness_of` knows only the standard "stale element" answer; Chromium, asked about
+    a node while the next page is being committed, may answer "Node with given id does not belong
+    to the document" as an unknown error instead. Both mean the old page is gone.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
 class Web:
     """What a person does in the browser, with explicit waits (no sleeps)."""
 
@@ -175,7 +194,6 @@ class Web:
         """Click a button that loads a new page, and wait until the new page is there."""
         from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
         old = self.driver.find_element(By.TAG_NAME, "html")
         try:
             self.click(css)
@@ -183,9 +201,9 @@ class Web:
             # Chromium can report the click as failed when the navigation it caused removed the
             # button mid-command ("Node ... does not belong to the document"); that is a success
             # only if the page really went away
-            if not EC.staleness_of(old)(self.driver):
+            if not _gone(old):
                 raise
-        self.wait().until(EC.staleness_of(old))
+        self.wait().until(lambda driver: _gone(old))
         self.find("body")
 
     def login(self, user_or_name, password=None):

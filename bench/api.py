@@ -138,17 +138,30 @@ def gunicorn(app_spec, env, log):
     return process, f"http://127.0.0.1:{port}"
 
 
-def workers_cpu(process):
-    """CPU seconds (user + system) used so far by the workers of a gunicorn master."""
+def cpu_seconds(pids):
+    """CPU seconds (user + system) used so far by the processes `pids` (those still alive)."""
     total = 0
-    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-    for pid in children:
+    for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # a worker that was just replaced
+        except OSError:  # a process that was just replaced
             continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def workers_cpu(process):
+    """CPU seconds (user + system) used so far by the workers of a gunicorn master."""
+    return cpu_seconds(subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+                       .stdout.split())
+
+
+def backend_pids(engine):
+    """The PostgreSQL server processes serving the bench's database (both servers' pooled
+    connections; only the target under load is busy, so their CPU during a run is its own)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND pid <> pg_backend_pid()")).scalars().all()
 
 
 def wait_ready(url, process):
@@ -233,9 +246,12 @@ def run(url, folder):
         results.update({name: [] for name in targets})
         for repeat in range(REPEATS):
             for name, (process, target_url, script) in targets.items():
-                before = workers_cpu(process)
+                backends = backend_pids(engine)
+                before, pg_before = workers_cpu(process), cpu_seconds(backends)
                 result = wrk(target_url, script, SECONDS)
-                result["cpu_ms"] = 1000 * (workers_cpu(process) - before) / max(1, result["rps"] * SECONDS)
+                answered = max(1, result["rps"] * SECONDS)
+                result["cpu_ms"] = 1000 * (workers_cpu(process) - before) / answered
+                result["pg_ms"] = 1000 * (cpu_seconds(backends) - pg_before) / answered
                 results[name].append(result)
             reset(engine, last_id)
             print(f"  repetition {repeat + 1}/{REPEATS}: " + ", ".join(
@@ -260,17 +276,19 @@ def report(results, version):
     print(f"\n{version}; gunicorn {WORKERS} sync workers each; wrk {WRK_THREADS} threads, {CONNECTIONS} "
           f"connections, {SECONDS} s a run; median of {REPEATS} runs (the three take turns)")
     print(f"{'target':<12}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'× bare':>8}{'non-2xx':>9}{'sock err':>9}"
-          f"{'CPU ms/req':>12}  runs (req/s)")
-    print("-" * 96)
+          f"{'CPU ms/req':>12}{'PG ms/req':>11}  runs (req/s)")
+    print("-" * 107)
     for name, runs in results.items():
         rps = statistics.median(r["rps"] for r in runs)
         print(f"{name:<12}{rps:>8.0f}{statistics.median(r['p50'] for r in runs):>9.1f}"
               f"{statistics.median(r['p99'] for r in runs):>9.1f}{rps / base:>8.2f}"
               f"{sum(r['non2xx'] for r in runs):>9d}{sum(r['socket_errors'] for r in runs):>9d}"
-              f"{statistics.median(r['cpu_ms'] for r in runs):>12.2f}  "
+              f"{statistics.median(r['cpu_ms'] for r in runs):>12.2f}"
+              f"{statistics.median(r['pg_ms'] for r in runs):>11.2f}  "
               + " ".join(f"{r['rps']:.0f}" for r in runs))
     print("(CPU ms/req: user + system time of the two gunicorn workers per answered request, the median of "
-          "the runs; it does not count PostgreSQL or wrk)")
+          "the runs; PG ms/req: the same for the PostgreSQL server processes of the bench's connections; "
+          "wrk and the kernel's network work are in neither)")
 
 
 def main():

@@ -71,6 +71,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .api.sessions import SessionOutsideApi
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .extensions import csrf
@@ -85,6 +86,7 @@ def register_blueprints(app):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
     app.register_blueprint(api_bp)
+    app.session_interface = SessionOutsideApi()  # nor is the cookie session even read there
 
 
 def register_error_handlers(app):
@@ -110,17 +112,27 @@ def register_commands(app):
     register(app)
 
 
+# Sent on every answer unless the view set its own.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy",
+     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
 def register_security_headers(app):
+    wanted = [(name.lower(), name, value) for name, value in SECURITY_HEADERS]
+
     @app.after_request
     def headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # One pass over the headers present, instead of a search (and a KeyError) per header.
+        present = {name.lower() for name in response.headers.keys()}
+        for key, name, value in wanted:
+            if key not in present:
+                response.headers.add(name, value)
+        if response.mimetype == "text/html" and "cache-control" not in present:
+            response.headers.add("Cache-Control", "no-store")
         return response

@@ -1,4 +1,7 @@
 """Locale: Vietnamese by default; the user's choice is kept in the session and on their record."""
+from functools import lru_cache
+
+from babel import Locale
 from flask import Blueprint, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
@@ -11,11 +14,22 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale():
+    """The locale of this request (Flask-Babel asks once per request), as a parsed `Locale`:
+    parsing the code again on every request cost more than choosing it."""
+    return _parsed(_locale_code())
+
+
+@lru_cache(maxsize=32)
+def _parsed(code):
+    return Locale.parse(code)
+
+
+def _locale_code():
     supported = current_app.config["CSIRT_LOCALES"]
     if not has_request_context():  # console, scheduler
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.path.startswith("/api/"):  # an API call that names a language gets it
-        asked = _asked_language(supported)
+    if request.path.startswith("/api/") and request.environ.get("HTTP_ACCEPT_LANGUAGE"):
+        asked = _asked_language(supported)  # an API call that names a language gets it
         if asked:
             return asked
     api_user = g.get("api_user")  # otherwise the JSON API answers in its token user's language

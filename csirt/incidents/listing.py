@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, tuple_
+from sqlalchemy import bindparam, func, or_, tuple_
 
 from ..errors import ValidationError
 from ..extensions import db
@@ -140,45 +140,106 @@ def _decode_cursor(cursor, sort):
         return None
 
 
-def filtered(user, lq):
-    """The SELECT of visible incidents matching the filters (no order, no limit)."""
-    query = policy.visible_incidents(user)
+def _values(user, lq):
+    """The request's values, each bound into the list's statements under its own name: the
+    statements themselves then depend only on the shape of the request (which filters, which
+    sort), so one built statement serves every request of that shape (see `_statements`)."""
+    values = {"page_limit": lq.limit + 1}
+    if lq.status and lq.status != "open":
+        values["f_status"] = lq.status
+    if lq.severity:
+        values["f_severity"] = lq.severity
+    if lq.category:
+        values["f_category"] = lq.category
+    if lq.agency:
+        values["f_agency"] = int(lq.agency)
+    if lq.assignee == "me":
+        values["f_assignee"] = user.id
+    elif lq.assignee and lq.assignee != "none":
+        values["f_assignee"] = int(lq.assignee)
+    if lq.q:
+        values["f_q"] = "%" + lq.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if lq.cursor:
+        value, values["cursor_id"] = _decode_cursor(lq.cursor, lq.sort)
+        if SORTS[lq.sort] is not Incident.id:
+            values["cursor_value"] = value
+    return values
+
+
+def _narrowed(query, lq, values):
+    """`query` narrowed by the filters of `lq`, their values bound by name from `values`."""
     if lq.status == "open":
         query = query.where(Incident.status.in_(lifecycle.OPEN_STATUSES))
-    elif lq.status:
-        query = query.where(Incident.status == lq.status)
-    if lq.severity:
-        query = query.where(Incident.severity == lq.severity)
-    if lq.category:
-        query = query.where(Incident.category == lq.category)
-    if lq.agency:
-        query = query.where(Incident.agency_id == int(lq.agency))
-    if lq.assignee == "me":
-        query = query.where(Incident.assignee_id == user.id)
-    elif lq.assignee == "none":
+    for name, column in (("f_status", Incident.status), ("f_severity", Incident.severity),
+                         ("f_category", Incident.category), ("f_agency", Incident.agency_id),
+                         ("f_assignee", Incident.assignee_id)):
+        if name in values:
+            query = query.where(column == bindparam(name, values[name]))
+    if lq.assignee == "none":
         query = query.where(Incident.assignee_id.is_(None))
-    elif lq.assignee:
-        query = query.where(Incident.assignee_id == int(lq.assignee))
-    if lq.q:
-        pattern = "%" + lq.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if "f_q" in values:
+        pattern = bindparam("f_q", values["f_q"])
         query = query.where(or_(Incident.reference.ilike(pattern, escape="\\"),
                                 Incident.title.ilike(pattern, escape="\\"),
                                 Incident.description.ilike(pattern, escape="\\")))
     return query
 
 
-def ordered(query, lq):
+def filtered(user, lq):
+    """The SELECT of visible incidents matching the filters (no order, no limit)."""
+    return _narrowed(policy.visible_incidents(user), lq, _values(user, lq))
+
+
+def _ordered(query, lq, values):
     column = SORTS[lq.sort]
     key = (column, Incident.id) if column is not Incident.id else (Incident.id,)
-    if lq.cursor:
-        value, ident = _decode_cursor(lq.cursor, lq.sort)
+    if "cursor_id" in values:
+        ident = bindparam("cursor_id", values["cursor_id"])
         if column is Incident.id:
             query = query.where(Incident.id < ident if lq.direction == "desc" else Incident.id > ident)
         else:
-            left, right = tuple_(column, Incident.id), tuple_(value, ident)
+            left = tuple_(column, Incident.id)
+            right = tuple_(bindparam("cursor_value", values["cursor_value"], type_=column.type), ident)
             query = query.where(left < right if lq.direction == "desc" else left > right)
     order = [c.desc() if lq.direction == "desc" else c.asc() for c in key]
     return query.order_by(*order)
+
+
+# Built statements by shape (see `_statements`); cleared when full, so it stays small.
+_BUILT = {}
+_BUILT_MAX = 512
+
+
+def _scope_key(query):
+    """An exact key for the policy's SELECT of visible incidents: its structure and the values
+    bound in it (a liaison's agency). None when SQLAlchemy cannot key it: then nothing is kept.
+    `_generate_cache_key` is what SQLAlchemy's own statement cache (and its caching recipe) use."""
+    key = query._generate_cache_key()
+    if key is None:
+        return None
+    return key.key, tuple(tuple(v) if isinstance(v := b.effective_value, list) else v for b in key.bindparams)
+
+
+def _statements(user, lq, values, rows):
+    """(page SELECT, count SELECT) for this request, built once per shape: building them and
+    computing their cache keys cost a list request half as much as running them. The shape is the
+    policy's SELECT for `user` (keyed exactly, values included), the filters present, the sort,
+    and `rows`; every other value is bound by name from `values` at each execution."""
+    visible = policy.visible_incidents(user)
+    scope = _scope_key(visible)
+    key = None if scope is None else (
+        scope, tuple(sorted(values)), lq.status == "open", lq.assignee == "none", lq.sort, lq.direction, rows)
+    built = _BUILT.get(key) if key is not None else None
+    if built is None:
+        base = _narrowed(visible, lq, values)
+        query = _ordered(base, lq, values).limit(bindparam("page_limit", values["page_limit"]))
+        built = (query if rows is None else rows(query),
+                 base.with_only_columns(func.count(Incident.id)).order_by(None))
+        if key is not None:
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.clear()
+            _BUILT[key] = built
+    return built
 
 
 @dataclass
@@ -188,10 +249,19 @@ class Page:
     total: int
 
 
-def page(user, lq, with_total=True):
-    """One page of incidents and the cursor of the next."""
-    base = filtered(user, lq)
-    rows = db.session.execute(ordered(base, lq).limit(lq.limit + 1)).unique().scalars().all()
+def page(user, lq, with_total=True, rows=None):
+    """One page of incidents and the cursor of the next.
+
+    `rows`, when given, reshapes the page's SELECT (`rows(select)` returns the SELECT to run)
+    and the page holds the plain rows it returns instead of Incident objects: for a caller that
+    only reads values, so building ORM objects (six a row with the joined agency and people)
+    is work for nothing. Those rows must carry `id` and the sort column under their names."""
+    values = _values(user, lq)
+    query, count = _statements(user, lq, values, rows)
+    if rows is None:
+        rows = db.session.execute(query, values).unique().scalars().all()
+    else:
+        rows = db.session.execute(query, values).all()
     next_cursor = None
     if len(rows) > lq.limit:
         rows = rows[: lq.limit]
@@ -200,7 +270,7 @@ def page(user, lq, with_total=True):
         next_cursor = _encode_cursor(value, last.id)
     total = -1
     if with_total:
-        total = db.session.execute(base.with_only_columns(func.count(Incident.id)).order_by(None)).scalar()
+        total = db.session.execute(count, values).scalar()
     return Page(rows, next_cursor, total)
 
 

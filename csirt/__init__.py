@@ -64,6 +64,7 @@ def register_extensions(app):
     from .auth import models as _auth  # noqa: F401
     from .incidents import models as _incidents  # noqa: F401
     from .incidents.models import TimelineEntry
+    from .rules import models as _rules  # noqa: F401
     from .systems import models as _systems  # noqa: F401
     from .team import models as _team  # noqa: F401
 

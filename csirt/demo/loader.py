@@ -49,7 +49,7 @@ SEED = 2026
 SETUP_DAYS_AGO = 180  # the team, systems and servers "exist" from then on
 WORK_STAGES = ("contained", "eradicated", "recovered")
 SYSTEM_FIELDS = ("code", "name", "level", "owner_agency_id", "description")
-SERVER_FIELDS = ("hostname", "address", "kind", "operating_system", "role", "system_id")
+SERVER_FIELDS = ("hostname", "agency_id", "addresses", "kind", "operating_system", "role")
 
 
 def username_for(full_name):
@@ -141,9 +141,10 @@ def _load_systems(agencies, created):
     for number, (hostname, kind, os_name, role, system_code) in enumerate(data.SERVERS, start=1):
         if db.session.execute(db.select(Server.id).where(Server.hostname == hostname)).first():
             continue
-        server = Server(hostname=hostname, address=f"127.0.10.{number}", kind=kind,
-                        operating_system=os_name, role=role,
-                        system_id=systems[system_code].id if system_code else None)
+        # The shared servers are run by the provincial data centre (the dedicated unit).
+        server = Server(hostname=hostname, addresses=[f"127.0.10.{number}"], kind=kind,
+                        operating_system=os_name, role=role, agency_id=agencies["CSIRT"].id,
+                        systems=[systems[system_code]] if system_code else [])
         db.session.add(server)
         db.session.flush()
         record(None, "server.create", server, after=snapshot(server, SERVER_FIELDS), actor_name="console")

@@ -15,6 +15,20 @@ class ReferenceCounter(db.Model):
     last = db.Column(db.Integer, nullable=False, default=0)
 
 
+# What an incident affected: links to the inventory. The two free-text fields of the incident keep
+# only what could not be matched to a record (names typed before the inventory knew them).
+incident_system = db.Table(
+    "incident_system",
+    db.Column("incident_id", db.Integer, db.ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("system_id", db.Integer, db.ForeignKey("information_system.id"), primary_key=True, index=True),
+)
+incident_server = db.Table(
+    "incident_server",
+    db.Column("incident_id", db.Integer, db.ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("server_id", db.Integer, db.ForeignKey("server.id"), primary_key=True, index=True),
+)
+
+
 class Incident(db.Model):
     __tablename__ = "incident"
 
@@ -52,6 +66,10 @@ class Incident(db.Model):
                             passive_deletes=True)
     evidence = db.relationship("Evidence", back_populates="incident", order_by="Evidence.id",
                                passive_deletes=True)
+    systems = db.relationship("InformationSystem", secondary=incident_system, order_by="InformationSystem.code",
+                              lazy="select", passive_deletes=True)
+    servers = db.relationship("Server", secondary=incident_server, order_by="Server.hostname",
+                              lazy="select", passive_deletes=True)
 
     # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}

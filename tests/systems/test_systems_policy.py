@@ -7,7 +7,8 @@ def _systems(db, make):
     mine, other = make.agency(code="MINE"), make.agency(code="OTHER")
     a = InformationSystem(code="HT-A", name="Cổng A", level=3, owner_agency_id=mine.id)
     b = InformationSystem(code="HT-B", name="Cổng B", level=2, owner_agency_id=other.id)
-    db.session.add_all([a, b, Server(hostname="srv-a", address="127.0.10.1", kind="virtual", system=a)])
+    db.session.add_all([a, b, Server(hostname="srv-a", addresses=["127.0.10.1"], kind="virtual",
+                                     agency_id=mine.id, systems=[a])])
     db.session.commit()
     return mine, other
 

@@ -1,0 +1,1 @@
+"""The versioned rules table: every deadline and frequency the law sets, as data."""

@@ -51,11 +51,13 @@ wheel: install
 	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 ## make bench: the incident list (bench/incident_list.py), then the JSON API beside a bare one-INSERT
-## endpoint on PostgreSQL (bench/api.py; wrk, a Debian package, is installed if missing).
+## endpoint on PostgreSQL (bench/api.py; wrk, a Debian package, is installed if missing), then the
+## compliance dashboard at national scale beside its raw SQL (bench/compliance.py, PostgreSQL).
 bench: install
 	@$(MAKE) --no-print-directory system-packages APT_PACKAGES=wrk
 	$(BIN)/python bench/incident_list.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/compliance.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -80,11 +80,18 @@ def register_blueprints(app):
     from .i18n import bp as i18n_bp
     from .incidents.views import bp as incidents_bp
     from .reports.auditlog.views import bp as audit_bp
+    from .reports.compliance.views import bp as compliance_bp
+    from .rules.views import bp as rules_bp
     from .systems.views import bp as systems_bp
     from .team.views import bp as team_bp
 
     for blueprint in (auth_bp, team_bp, incidents_bp, audit_bp, systems_bp, health_bp, i18n_bp):
         app.register_blueprint(blueprint)
+    from .incidents import panels as incident_panels
+
+    incident_panels.init_app(app)  # the incidents of each system and server, on their pages
+    app.register_blueprint(rules_bp)
+    app.register_blueprint(compliance_bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
     app.register_blueprint(api_bp)
     app.session_interface = SessionOutsideApi()  # nor is the cookie session even read there

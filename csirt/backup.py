@@ -2,9 +2,11 @@
 
 Archive (format 2; format 1 archives still restore):
   tables/<table>.jsonl     one JSON object per row, in primary-key order
-  evidence/<stored name>   each evidence file under the name the store gave it
+  evidence/<stored name>   each evidence file under the name the store gave it: incident evidence
+                           and the protection layers' evidence (`EVIDENCE_TABLES`), one folder
   manifest.json            format, app version, row counts, and `missing_evidence`: the evidence
-                           whose file could not be archived (id, stored name, sha256, reason)
+                           whose file could not be archived (id, stored name, sha256, reason; and
+                           `table` for a row of another table than incident evidence)
 
 One snapshot: every table is read in one transaction (PostgreSQL: REPEATABLE READ, read only;
 SQLite: one read transaction, so WAL gives one snapshot), so no row points at a parent the archive
@@ -43,6 +45,9 @@ FORMAT = 2
 READABLE_FORMATS = (1, 2)
 MAX_ROW_BYTES = 16 * 1024 * 1024  # one table row (one JSON line), and the manifest
 BATCH = 500
+# Tables a migration fills in an empty database (the rules of the regimes in force): restore
+# accepts them non-empty, and replaces their rows with the archive's when the archive has them.
+SEEDED_TABLES = ("rule",)
 _SHA256_CHARS = frozenset("0123456789abcdef")
 
 
@@ -66,8 +71,39 @@ class Report:
 
 def describe(entry):
     """One line naming a missing evidence file, for messages and the command's output."""
-    return (f"evidence {entry['id']} (stored name {entry['stored_name']}, sha256 {entry['sha256']}): "
-            f"{entry.get('reason', 'missing')}")
+    return (f"{_what(entry.get('table'))} {entry['id']} (stored name {entry['stored_name']}, "
+            f"sha256 {entry['sha256']}): {entry.get('reason', 'missing')}")
+
+
+def _what(table_name):
+    """How messages name a row of an evidence table ("evidence" for incident evidence)."""
+    return "layer evidence" if table_name == "layer_evidence" else "evidence"
+
+
+def _evidence_tables():
+    """The tables whose rows name a file in the evidence store (`storage.py`)."""
+    from .incidents.models import Evidence
+    from .systems.models import LayerEvidence
+
+    return (Evidence.__table__, LayerEvidence.__table__)
+
+
+def _evidence_rows(conn):
+    """(table, id, stored_name, sha256, size) of every evidence row, table by table, by id."""
+    rows = []
+    for table in _evidence_tables():
+        query = sa.select(sa.literal(table.name).label("table"), table.c.id, table.c.stored_name, table.c.sha256,
+                          table.c.size).order_by(table.c.id)
+        rows.extend(conn.execute(query).all())
+    return rows
+
+
+def _entry(row, **more):
+    """A missing-evidence entry for `row`; incident evidence keeps format 2's keys exactly."""
+    entry = {"id": row.id, "stored_name": row.stored_name, "sha256": row.sha256}
+    if row.table != "evidence":
+        entry["table"] = row.table
+    return {**entry, **more}
 
 
 # --- backup ----------------------------------------------------------------------------------
@@ -76,8 +112,6 @@ def create_backup(path):
     """Write the archive to `path` (mode 0600, written under a temporary name and renamed when
     complete). Every evidence file that cannot be archived whole is recorded in the manifest and
     in the returned Report's `missing`; the backup is still written."""
-    from .incidents.models import Evidence
-
     path = Path(path)
     partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
     counts, missing = {}, []
@@ -87,14 +121,10 @@ def create_backup(path):
             with tarfile.open(fileobj=raw, mode="w:gz") as tar, _snapshot() as conn:
                 for table in db.metadata.sorted_tables:
                     counts[table.name] = _add_table(tar, conn, table)
-                table = Evidence.__table__
-                rows = conn.execute(sa.select(table.c.id, table.c.stored_name, table.c.sha256, table.c.size)
-                                    .order_by(table.c.id)).all()
-                for row in rows:
+                for row in _evidence_rows(conn):
                     reason = _add_evidence(tar, row)
                     if reason:
-                        missing.append({"id": row.id, "stored_name": row.stored_name, "sha256": row.sha256,
-                                        "reason": reason})
+                        missing.append(_entry(row, reason=reason))
                 manifest = {"format": FORMAT, "app_version": version(), "database": conn.dialect.name,
                             "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                             "counts": counts, "missing_evidence": missing}
@@ -198,7 +228,8 @@ def _encode(value):
 # --- restore ---------------------------------------------------------------------------------
 
 def restore_backup(path, allow_missing=False):
-    """Load the archive into the current, empty database and the evidence folder.
+    """Load the archive into the current, empty database (its migrations' seeded rules aside:
+    `SEEDED_TABLES`) and the evidence folder.
 
     Refuses the whole archive (nothing written, nothing committed) on any bad entry. Evidence
     whose file the archive lacks, recorded in its manifest or not, is refused too unless
@@ -206,12 +237,17 @@ def restore_backup(path, allow_missing=False):
     if not Path(path).is_file():
         raise BackupError(f"no backup file at {path}")
     for table in db.metadata.sorted_tables:
+        if table.name in SEEDED_TABLES:
+            continue
         if db.session.execute(sa.select(sa.func.count()).select_from(table)).scalar():
             raise BackupError(f"the database is not empty (table {table.name}); restore needs an empty database")
     placed = []  # (temporary, final) paths of the files this restore wrote
     try:
         with tarfile.open(path, "r:gz") as tar:
             plan = _Plan(tar)
+            for table in db.metadata.sorted_tables:
+                if table.name in SEEDED_TABLES and table.name in plan.tables:
+                    db.session.execute(table.delete())  # the archive's rows replace the seed
             counts = {table.name: _load_table(tar, plan, table) for table in db.metadata.sorted_tables}
             wanted, skipped = _evidence_to_write(plan, allow_missing)
             for row, member in wanted:
@@ -314,7 +350,8 @@ def _valid_missing(entry):
     return (isinstance(entry, dict) and isinstance(entry.get("id"), int)
             and storage.is_stored_name(entry.get("stored_name"))
             and isinstance(entry.get("sha256"), str) and len(entry["sha256"]) == 64
-            and set(entry["sha256"]) <= _SHA256_CHARS and isinstance(entry.get("reason", ""), str))
+            and set(entry["sha256"]) <= _SHA256_CHARS and isinstance(entry.get("reason", ""), str)
+            and entry.get("table", "evidence") in ("evidence", "layer_evidence"))
 
 
 def _load_table(tar, plan, table):
@@ -373,14 +410,10 @@ def _decode(value, column, where, number):
 def _evidence_to_write(plan, allow_missing):
     """[(row, member)] to write, and the evidence that will have no file; refuses bad names,
     files without a row, and (unless allowed) rows without a file."""
-    from .incidents.models import Evidence
-
-    table = Evidence.__table__
-    rows = db.session.execute(sa.select(table.c.id, table.c.stored_name, table.c.sha256, table.c.size)
-                              .order_by(table.c.id)).all()
+    rows = _evidence_rows(db.session)
     for row in rows:
         if not storage.is_stored_name(row.stored_name):
-            raise BackupError(f"evidence {row.id} has a stored name the evidence store cannot have made "
+            raise BackupError(f"{_what(row.table)} {row.id} has a stored name the evidence store cannot have made "
                               f"({row.stored_name!r}); the archive is refused")
     names = {row.stored_name for row in rows}
     for name in plan.evidence:
@@ -388,7 +421,7 @@ def _evidence_to_write(plan, allow_missing):
             raise BackupError(f"archive member evidence/{name} belongs to no evidence row")
     wanted, skipped = [], []
     for row in rows:
-        entry = {"id": row.id, "stored_name": row.stored_name, "sha256": row.sha256}
+        entry = _entry(row)
         if row.stored_name in plan.missing:
             skipped.append({**entry, "reason": plan.missing[row.stored_name]["reason"]})
         elif row.stored_name not in plan.evidence:
@@ -406,11 +439,12 @@ def _evidence_to_write(plan, allow_missing):
 def _write_evidence(tar, row, member, placed):
     """Copy one member to a temporary name beside its final place, checking size and SHA-256."""
     if member.size != row.size:
-        raise BackupError(f"evidence {row.id}: the archived file has {member.size} bytes, its row says {row.size}")
+        raise BackupError(f"{_what(row.table)} {row.id}: the archived file has {member.size} bytes, "
+                          f"its row says {row.size}")
     folder = storage.folder().resolve()
     final = storage.path_of(row.stored_name)
     if final.resolve().parent != folder or final.is_symlink():
-        raise BackupError(f"evidence {row.id}: {final} does not lie inside the evidence folder")
+        raise BackupError(f"{_what(row.table)} {row.id}: {final} does not lie inside the evidence folder")
     if final.exists():
         if storage.sha256_of(row.stored_name) == row.sha256:
             return  # the same file survived: keep it, and never remove it
@@ -426,7 +460,7 @@ def _write_evidence(tar, row, member, placed):
         out.flush()
         os.fsync(out.fileno())
     if digest.hexdigest() != row.sha256:
-        raise BackupError(f"evidence {row.id} does not match its SHA-256; the archive is damaged")
+        raise BackupError(f"{_what(row.table)} {row.id} does not match its SHA-256; the archive is damaged")
 
 
 def _reset_sequences():

@@ -155,7 +155,7 @@ def tokens_group():
 @click.argument("username")
 @click.option("--name", required=True)
 @click.option("--scope", "scopes", multiple=True, default=["incidents:read"], show_default=True,
-              type=click.Choice(["incidents:read", "incidents:write"]))
+              type=click.Choice(["incidents:read", "incidents:write", "systems:read", "systems:write"]))
 @click.option("--days", default=90, show_default=True, type=int)
 @with_appcontext
 def tokens_create(username, name, scopes, days):
@@ -190,6 +190,35 @@ def tokens_list():
     for t in db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars():
         state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
         click.echo(f"{t.id}\t{t.user.username}\t{t.name}\t{t.scopes}\t{state}")
+
+
+# --- compliance ---------------------------------------------------------------------------
+
+@click.group("compliance")
+def compliance_group():
+    """The four-layer compliance figures."""
+
+
+@compliance_group.command("snapshot")
+@click.option("--month", default=None, metavar="YYYY-MM", help="A month that has ended (default: the last one)")
+@with_appcontext
+def compliance_snapshot(month):
+    """Store each system's layer statuses at the end of a month (skipped when already stored)."""
+    from datetime import date
+
+    from .reports.compliance.jobs import take_snapshot
+
+    day = None
+    if month:
+        try:
+            day = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise click.BadParameter("write the month as YYYY-MM", param_hint="--month") from None
+    try:
+        first, added = take_snapshot(day)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--month") from None
+    click.echo(f"compliance snapshot {first:%Y-%m}: {added} rows added")
 
 
 # --- demo, serve, scheduler ---------------------------------------------------------------
@@ -353,8 +382,10 @@ def _configure_logging():
 
 
 def register(app):
+    from .systems.csv_cli import inventory_group
+
     for command in (users_group, tokens_group, demo_group, backup_group, ensure_admin, serve,
-                    scheduler_command):
+                    scheduler_command, compliance_group, inventory_group):
         app.cli.add_command(command)
 
 

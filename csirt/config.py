@@ -65,6 +65,8 @@ class Config:
         self.CSIRT_LOGIN_KNOWN_DAYS = _env_int("CSIRT_LOGIN_KNOWN_DAYS", 30)
         self.CSIRT_SESSION_HOURS = _env_int("CSIRT_SESSION_HOURS", 12)
         self.CSIRT_PAGE_SIZE = _env_int("CSIRT_PAGE_SIZE", 25)
+        # A protection layer is "expiring" this many days before its valid-to date (csirt/systems/compliance.py).
+        self.CSIRT_COMPLIANCE_EXPIRING_DAYS = _env_int("CSIRT_COMPLIANCE_EXPIRING_DAYS", 30)
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 = none.
         # Only then is the client address in the audit log the real one. Never set it without a proxy:
         # clients could then forge their address.

@@ -60,9 +60,16 @@ def _purge_sessions():
     purge_expired_sessions()
 
 
+def _compliance_snapshot():
+    from .reports.compliance.jobs import run
+
+    run()
+
+
 # (stable id, function, seconds between runs). Later issues add checks, escalations, outbox...
 JOBS = [
     ("purge-sessions", _purge_sessions, 3600),
+    ("compliance-snapshot", _compliance_snapshot, 6 * 3600),  # reports/compliance/jobs.py
 ]
 
 

@@ -61,8 +61,20 @@ def _schema(database_url, tmp_path_factory):
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+        _seed(_db.engine)
         _db.engine.dispose()
     return True
+
+
+def _seed(engine):
+    """The rows migrations write into an empty database (the rules of the 2017 and 2026 regimes),
+    inserted the same way here, since this schema comes from the models."""
+    from csirt.clock import utcnow
+    from csirt.rules import seed
+    from csirt.rules.models import Rule
+
+    with engine.begin() as conn:
+        seed.insert(conn, Rule.__table__, utcnow())
 
 
 class IsolatedClient(FlaskClient):
@@ -89,6 +101,7 @@ def app(database_url, _schema, tmp_path):
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        _seed(_db.engine)  # the next test starts with the seeded rules again
         _db.engine.dispose()  # close this app's pooled connections now, not at garbage collection
     from csirt import clock
     clock.freeze(None)

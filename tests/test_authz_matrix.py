@@ -20,6 +20,10 @@ from csirt.clock import freeze, utcnow
 from csirt.incidents import evidence as evidence_service
 from csirt.incidents import tasks as task_service
 from csirt.incidents.models import Evidence, Incident, Task, TimelineEntry
+from csirt.systems import assessments as assessment_services
+from csirt.systems import layers as layer_services
+from csirt.systems import services as system_services
+from csirt.systems.models import Assessment, Finding, InformationSystem, LayerEvidence, LayerRecord, Server
 from csirt.team import services as team_services
 from csirt.team.models import Agency, User
 from tests import factories
@@ -57,9 +61,22 @@ def world(app, make, db):
     task = task_service.add_task(users["coordinator"], incident, "Thu thập log")
     item = evidence_service.add_evidence(users["coordinator"], incident, io.BytesIO(b"log line\n"), "access.log")
     token, _text = create_token(None, target, "tích hợp", ["incidents:read"], 30)
+    server = system_services.create_server(users["coordinator"], {"hostname": "dc-own-01", "addresses": "10.9.0.1",
+                                                                  "kind": "physical", "agency_id": own.id})
+    system = system_services.create_system(users["coordinator"], {"code": "HT-OWN", "name": "Hệ thống Sở Nội vụ",
+                                                                  "level": 3, "owner_agency_id": own.id,
+                                                                  "server_ids": [server.id]})
+    layer = layer_services.add_layer_record(users["coordinator"], system.id, {
+        "layer": 2, "provider": "VNPT", "valid_from": "2026-01-01", "valid_to": "2027-12-31"})
+    layer_file = layer_services.add_layer_evidence(users["coordinator"], layer.id, SimpleNamespace(
+        stream=io.BytesIO(b"hop dong"), filename="hop-dong.pdf", mimetype="application/pdf"))
+    finding = assessment_services.add_assessment(users["coordinator"], system.id, {
+        "performed_on": "2026-01-15", "assessor": "VSEC", "findings": [{"title": "Cổng quản trị mở"}]}).findings[0]
     db.session.refresh(incident)
     ids = {"incident": incident.id, "task": task.id, "evidence": item.id, "target": target.id,
-           "dormant": dormant.id, "own": own.id, "other": other.id, "token": token.id}
+           "dormant": dormant.id, "own": own.id, "other": other.id, "token": token.id,
+           "system": system.id, "server": server.id, "layer": layer.id, "layer_file": layer_file.id,
+           "finding": finding.id}
     return SimpleNamespace(unit=unit, own=own, other=other, users=users, target=target, dormant=dormant,
                            incident=incident, task=task, evidence=item, token=token, ids=ids)
 
@@ -77,6 +94,14 @@ def fingerprint(db):
                     User.password_hash).order_by(User.id)),
         q(db.select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(Agency.id)),
         q(db.select(ApiToken.id, ApiToken.revoked_at).order_by(ApiToken.id)),
+        q(db.select(InformationSystem.id, InformationSystem.code, InformationSystem.name, InformationSystem.version,
+                    InformationSystem.archived_at).order_by(InformationSystem.id)),
+        q(db.select(Server.id, Server.hostname, Server.role, Server.version, Server.archived_at).order_by(Server.id)),
+        q(db.select(LayerRecord.id, LayerRecord.provider, LayerRecord.version, LayerRecord.last_verified)
+          .order_by(LayerRecord.id)),
+        q(db.select(LayerEvidence.id).order_by(LayerEvidence.id)),
+        q(db.select(Assessment.id).order_by(Assessment.id)),
+        q(db.select(Finding.id, Finding.closed_on).order_by(Finding.id)),
     )
 
 
@@ -103,6 +128,20 @@ def _agency_form(**over):
     return data
 
 
+def _system_form(w, **over):
+    data = {"code": "HT-OWN", "name": "Hệ thống Sở Nội vụ", "level": "3", "owner_agency_id": str(w.own.id),
+            "information_kind": "internal", "served": "internal", "server_ids": [str(w.ids["server"])]}
+    data.update(over)
+    return data
+
+
+def _server_form(w, **over):
+    data = {"hostname": "dc-own-01", "addresses": "10.9.0.1", "kind": "physical", "host_id": "",
+            "agency_id": str(w.own.id), "baseline_ports": "22, 443"}
+    data.update(over)
+    return data
+
+
 FORMS = {
     "/incidents/new": lambda w: _incident_form(w),
     "/incidents/{incident}/edit": lambda w: {**_incident_form(w, "Tiêu đề đã sửa"), "version": str(w.incident.version)},
@@ -125,6 +164,20 @@ FORMS = {
     "/account/password": lambda w: {"current_password": factories.PASSWORD, "new_password": "brand-new-passphrase"},
     "/account/tokens": lambda w: {"name": "máy chủ SIEM", "scopes": "incidents:read", "days": "30"},
     "/account/tokens/{token}/revoke": lambda w: {},
+    "/systems/new": lambda w: _system_form(w, code="HT-NEW", server_ids=[]),
+    "/systems/{system}/edit": lambda w: {**_system_form(w, name="Tên đã sửa"), "version": "1"},
+    "/systems/{system}/archive": lambda w: {},
+    "/systems/servers/new": lambda w: _server_form(w, hostname="vm-new-01"),
+    "/systems/servers/{server}/edit": lambda w: {**_server_form(w, role="Máy chủ đã sửa"), "version": "1"},
+    "/systems/servers/{server}/archive": lambda w: {},
+    "/systems/{system}/layers/new": lambda w: {"layer": "1", "provider": "Sở Nội vụ", "valid_from": "2026-02-01"},
+    "/systems/{system}/layers/{layer}/edit": lambda w: {"provider": "Viettel", "valid_from": "2026-01-01",
+                                                        "valid_to": "2027-12-31", "version": "1"},
+    "/systems/{system}/layers/{layer}/verify": lambda w: {"version": "1"},
+    "/systems/{system}/layers/{layer}/evidence": lambda w: {"description": "", "file": (io.BytesIO(b"pdf"), "b.pdf")},
+    "/systems/{system}/assessments/new": lambda w: {"performed_on": "2026-02-01", "assessor": "BKAV",
+                                                    "kind": "compliance"},
+    "/systems/{system}/assessments/findings/{finding}/close": lambda w: {"closed_on": ""},
 }
 
 # --- the matrix ---------------------------------------------------------------------------
@@ -180,7 +233,36 @@ MATRIX = [
     ("POST", "/team/agencies/{own}/edit", ADMIN_ACTION),
     ("GET", "/audit/", row("ok", "ok", "deny", "deny", "deny", "deny")),
     ("GET", "/systems/", EVERYONE),
-    ("GET", "/systems/servers", row("ok", "ok", "ok", "ok", "deny", "deny")),
+    ("GET", "/systems/servers", EVERYONE),
+    ("GET", "/systems/?q=HT-OWN", EVERYONE),
+    ("GET", "/compliance", EVERYONE),
+    ("GET", "/compliance.csv", EVERYONE),
+    ("GET", "/systems/new", row("ok", "deny", "ok", "ok", "ok", "ok")),
+    ("POST", "/systems/new", row("done", "deny", "done", "done", "done", "done")),
+    ("GET", "/systems/{system}", READ_INCIDENT),
+    ("GET", "/systems/{system}/edit", row("ok", "deny", "ok", "ok", "ok", "hide")),
+    ("POST", "/systems/{system}/edit", row("done", "deny", "done", "done", "done", "hide")),
+    ("POST", "/systems/{system}/archive", row("done", "deny", "done", "done", "done", "hide")),
+    ("GET", "/systems/999999", row(*["hide"] * 6)),
+    ("GET", "/systems/servers/new", row("ok", "deny", "ok", "ok", "ok", "ok")),
+    ("POST", "/systems/servers/new", row("done", "deny", "done", "done", "done", "done")),
+    ("GET", "/systems/servers/{server}", READ_INCIDENT),
+    ("GET", "/systems/servers/{server}/edit", row("ok", "deny", "ok", "ok", "ok", "hide")),
+    ("POST", "/systems/servers/{server}/edit", row("done", "deny", "done", "done", "done", "hide")),
+    ("POST", "/systems/servers/{server}/archive", row("done", "deny", "done", "done", "done", "hide")),
+    ("GET", "/systems/{system}/layers/new", row("ok", "deny", "ok", "ok", "ok", "hide")),
+    ("POST", "/systems/{system}/layers/new", row("done", "deny", "done", "done", "done", "hide")),
+    ("GET", "/systems/{system}/layers/{layer}", READ_INCIDENT),
+    ("GET", "/systems/{system}/layers/{layer}/edit", row("ok", "deny", "ok", "ok", "ok", "hide")),
+    ("POST", "/systems/{system}/layers/{layer}/edit", row("done", "deny", "done", "done", "done", "hide")),
+    ("POST", "/systems/{system}/layers/{layer}/verify", row("done", "deny", "done", "done", "done", "hide")),
+    ("POST", "/systems/{system}/layers/{layer}/evidence", row("done", "deny", "done", "done", "done", "hide")),
+    ("GET", "/systems/{system}/layers/{layer}/evidence/{layer_file}", READ_INCIDENT),
+    ("GET", "/systems/{system}/assessments", READ_INCIDENT),
+    ("GET", "/systems/{system}/assessments/new", row("ok", "deny", "ok", "ok", "ok", "hide")),
+    ("POST", "/systems/{system}/assessments/new", row("done", "deny", "done", "done", "done", "hide")),
+    ("POST", "/systems/{system}/assessments/findings/{finding}/close",
+     row("done", "deny", "done", "done", "done", "hide")),
     ("GET", "/account/password", EVERYONE),
     ("POST", "/account/password", row(*["done"] * 6)),
     ("GET", "/account/tokens", EVERYONE),
@@ -364,6 +446,20 @@ def test_api_route_answers_each_role_as_the_matrix_says(client, world, db, role,
     assert (fingerprint(db) != before) == (method != "GET" and expected in (200, 201))
     if expected in (401, 403, 404) or role == "member_other":
         assert SECRET not in response.get_data(as_text=True)
+
+
+def test_compliance_page_export_and_api_show_a_system_only_to_those_who_see_it(app, world):
+    for role, visible in (("member_other", False), ("member_own", True), ("manager", True)):
+        fresh = app.test_client()
+        Auth(fresh).login(world.users[role])
+        page = fresh.get("/compliance").get_data(as_text=True)
+        exported = fresh.get("/compliance.csv").get_data(as_text=True)
+        answer = fresh.get("/api/v1/compliance", headers=_bearer(world.users[role], ["systems:read"]))
+        assert answer.status_code == 200
+        codes = [s["code"] for s in answer.get_json()["systems"]["items"]]
+        assert ("HT-OWN" in page, "HT-OWN" in exported, "HT-OWN" in codes) == (visible,) * 3, role
+    refused = app.test_client().get("/api/v1/compliance", headers=_bearer(world.users["manager"]))
+    assert refused.status_code == 403  # a token without systems:read
 
 
 @pytest.mark.parametrize("query", [{}, {"q": "ZX-41"}, {"agency": "{own}"}, {"status": "open"}])

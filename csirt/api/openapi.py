@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of /api/v1, built from the same schemas that validate requests."""
 from ..incidents.vocab import CATEGORIES
-from . import schemas
+from . import inventory_schemas, schemas
 
 LIST_PARAMS = [
     ("status", {"type": "string", "enum": ["", "open", "new", "triaged", "contained", "eradicated",
@@ -9,6 +9,8 @@ LIST_PARAMS = [
     ("category", {"type": "string", "enum": ["", *CATEGORIES]}),
     ("agency", {"type": "string", "pattern": "^[0-9]*$", "maxLength": 9}),
     ("assignee", {"type": "string", "pattern": "^([0-9]*|me|none)$", "maxLength": 9}),
+    ("system", {"type": "string", "pattern": "^[0-9]*$", "maxLength": 9}),  # incidents linked to it
+    ("server", {"type": "string", "pattern": "^[0-9]*$", "maxLength": 9}),
     ("q", {"type": "string", "maxLength": 200}),
     ("sort", {"type": "string", "enum": ["created", "updated", "discovered", "priority"]}),
     ("dir", {"type": "string", "enum": ["asc", "desc"]}),
@@ -37,6 +39,7 @@ EXAMPLES = {
     "IncidentUpdate": {"severity": "ordinary", "priority": "P3", "assignee_id": 12, "version": 3},
     "NoteCreate": {"body": "Đã chặn dải địa chỉ nguồn trên tường lửa lúc 09:15.", "kind": "action"},
     "StatusChange": {"status": "contained", "note": "Đã cô lập máy chủ khỏi mạng nội bộ.", "version": 4},
+    **inventory_schemas.EXAMPLES,
 }
 
 LOCATION = {"Location": {"description": "The incident's address, e.g. /api/v1/incidents/42",
@@ -54,6 +57,64 @@ def _ok(code, ref, description, headers=None):
         answer["headers"] = headers
     return {str(code): answer}
 
+
+COMPLIANCE_PARAMS = [
+    ("agency", {"type": "string", "pattern": "^[0-9]*$", "maxLength": 9}),
+    ("level", {"type": "string", "enum": ["", "1", "2", "3", "4", "5"]}),
+    ("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    ("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+]
+_COUNT = {"type": "integer", "minimum": 0}
+_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+_STATUS = {"type": "string", "enum": ["valid", "expiring", "expired", "missing"]}
+_DAY = {"type": ["string", "null"], "format": "date"}
+_LAYER_COUNTS = {"type": "object", "required": ["valid", "expiring", "expired", "missing"],
+                 "properties": {s: _COUNT for s in ("valid", "expiring", "expired", "missing")}}
+_TALLY = {"systems": _COUNT, "all_valid": _COUNT, "share_all_valid": _SHARE,
+          "layers": {"type": "object", "required": ["1", "2", "3", "4"],
+                     "properties": {n: _LAYER_COUNTS for n in ("1", "2", "3", "4")}},
+          "overdue_assessments": _COUNT, "open_findings": _COUNT, "late_findings": _COUNT,
+          "not_independent": _COUNT}
+COMPLIANCE_OUT = {
+    "type": "object",
+    "required": ["day", "expiring_window_days", "filters", "overall", "agencies", "servers", "trend", "systems"],
+    "properties": {
+        "day": {"type": "string", "format": "date"},
+        "expiring_window_days": _COUNT,
+        "filters": {"type": "object", "properties": {"agency": {"type": ["integer", "null"]},
+                                                     "level": {"type": ["integer", "null"]}}},
+        "overall": {"type": "object", "required": list(_TALLY), "properties": _TALLY},
+        "agencies": {"type": "array", "items": {
+            "type": "object", "required": ["id", "name", *_TALLY],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, **_TALLY}}},
+        "servers": {"type": "object", "required": ["total", "controls"], "properties": {
+            "total": _COUNT,
+            "controls": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["expected", "verified_share"],
+                "properties": {"expected": _COUNT, "verified_share": _SHARE}}}}},
+        "trend": {"type": "array", "items": {
+            "type": "object", "required": ["month", "systems", "all_valid", "share_all_valid", "live"],
+            "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "systems": _COUNT,
+                           "all_valid": _COUNT, "share_all_valid": _SHARE, "live": {"type": "boolean"}}}},
+        "systems": {"type": "object", "required": ["items", "total", "offset", "limit"], "properties": {
+            "total": _COUNT, "offset": _COUNT, "limit": _COUNT,
+            "items": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "code", "name", "level", "agency", "layers", "layer3_independent",
+                             "last_assessed", "assessment_due", "assessment_overdue", "open_findings",
+                             "late_findings"],
+                "properties": {
+                    "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+                    "level": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "agency": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                "name": {"type": "string"}}},
+                    "layers": {"type": "object", "required": ["1", "2", "3", "4"],
+                               "properties": {n: _STATUS for n in ("1", "2", "3", "4")}},
+                    "layer3_independent": {"type": ["boolean", "null"]},
+                    "last_assessed": _DAY, "assessment_due": _DAY, "assessment_overdue": {"type": "boolean"},
+                    "open_findings": _COUNT, "late_findings": _COUNT}}}}},
+    },
+}
 
 ID_PARAM = {"name": "incident_id", "in": "path", "required": True,
             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
@@ -82,6 +143,8 @@ def document(version):
                 "NoteCreate": schemas.NOTE_CREATE,
                 "StatusChange": schemas.STATUS_CHANGE,
                 "Error": schemas.ERROR_OUT,
+                "Compliance": COMPLIANCE_OUT,
+                **inventory_schemas.COMPONENTS,
                 "IncidentPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
                     "next_cursor": {"type": ["string", "null"]}, "total": {"type": "integer"}},
@@ -92,6 +155,15 @@ def document(version):
             },
         },
         "paths": {
+            **inventory_schemas.paths(_ok, _errors, _json_body),
+            "/compliance": {
+                "get": {"summary": "Compliance with the four-layer model: the dashboard's figures (scope "
+                                   "systems:read)", "operationId": "getCompliance",
+                        "parameters": [{"name": n, "in": "query", "required": False, "schema": s}
+                                       for n, s in COMPLIANCE_PARAMS],
+                        "responses": {**_ok(200, "#/components/schemas/Compliance", "The figures"),
+                                      **_errors(400, 401, 403)}},
+            },
             "/incidents": {
                 "get": {"summary": "List visible incidents", "operationId": "listIncidents",
                         "parameters": [{"name": n, "in": "query", "required": False, "schema": s}

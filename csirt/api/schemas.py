@@ -12,6 +12,7 @@ from ..incidents.vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES
 
 _text = lambda n: {"type": "string", "maxLength": n}  # noqa: E731
 _id_or_null = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
+_ids = {"type": "array", "maxItems": 200, "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 INCIDENT_FIELDS = {
     "title": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"},
@@ -26,6 +27,8 @@ INCIDENT_FIELDS = {
     "affected_servers": _text(2000),
     "discovered_at": {"type": "string", "format": "date-time", "maxLength": 40},
     "assignee_id": _id_or_null,
+    "system_ids": _ids,  # the information systems it affected (replaces the links: send them all)
+    "server_ids": _ids,
 }
 
 INCIDENT_CREATE = {
@@ -68,13 +71,20 @@ INCIDENT_OUT = {
         "sub_type": {"type": "string"}, "severity": {"type": "string"}, "priority": {"type": "string"},
         "tlp": {"type": "string"}, "status": {"type": "string"}, "source": {"type": "string"},
         "agency": {"type": "object"}, "assignee": {"type": ["object", "null"]},
-        "reporter": {"type": "object"}, "affected_systems": {"type": "string"},
+        "reporter": {"type": "object"},
+        "systems": {"type": "array", "items": {
+            "type": "object", "required": ["id", "code", "name"],
+            "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}}}},
+        "servers": {"type": "array", "items": {
+            "type": "object", "required": ["id", "hostname"],
+            "properties": {"id": {"type": "integer"}, "hostname": {"type": "string"}}}},
+        "affected_systems": {"type": "string"},
         "affected_servers": {"type": "string"}, "discovered_at": {"type": "string"},
         "reported_at": {"type": "string"}, "updated_at": {"type": "string"},
         "closed_at": {"type": ["string", "null"]}, "resolution": {"type": "string"},
         "version": {"type": "integer"},
     },
-    "required": ["id", "reference", "title", "status", "version"],
+    "required": ["id", "reference", "title", "status", "version", "systems", "servers"],
 }
 
 ERROR_OUT = {
@@ -108,7 +118,8 @@ def validator(schema):
 
 def _type_message(expected):
     messages = {"string": _("Must be text."), "integer": _("Must be a whole number."),
-                "object": _("Must be a JSON object."), ("integer", "null"): _("Must be a whole number or null."),
+                "object": _("Must be a JSON object."), "array": _("Must be a list."),
+                ("integer", "null"): _("Must be a whole number or null."),
                 ("string", "null"): _("Must be text or null.")}
     key = tuple(expected) if isinstance(expected, list) else expected
     return messages.get(key, _("Has the wrong type."))
@@ -136,6 +147,8 @@ def message(error):
         return _("The smallest allowed value is %(n)d.", n=limit)
     if kind == "maximum":
         return _("The largest allowed value is %(n)d.", n=limit)
+    if kind == "maxItems":
+        return _("At most %(n)d records.", n=limit)
     if kind == "minProperties":
         return _("Nothing to update.")
     return _("This value is not valid.")

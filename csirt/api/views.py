@@ -20,7 +20,7 @@ from ..clock import iso_utc, utcnow
 from ..errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..extensions import db
 from ..ids import MAX_ID
-from ..incidents import listing, policy, services
+from ..incidents import links, listing, policy, services
 from ..incidents.models import Incident
 from ..team.models import Agency, User
 from . import openapi, schemas
@@ -151,10 +151,10 @@ def _iso(moment):
 _SERIALISED = frozenset((
     "id", "reference", "title", "description", "category", "sub_type", "severity", "priority", "tlp",
     "status", "source", "agency", "assignee", "reporter", "affected_systems", "affected_servers",
-    "discovered_at", "reported_at", "updated_at", "closed_at", "resolution", "version"))
+    "discovered_at", "reported_at", "updated_at", "closed_at", "resolution", "version", "systems", "servers"))
 
 
-def _incident_json(v, agency, reporter, assignee):
+def _incident_json(v, agency, reporter, assignee, linked):
     """The API's view of an incident from its column values `v` (a mapping) and the JSON of its
     agency and people: the one place that says what an incident looks like, for both sources."""
     return {
@@ -162,6 +162,7 @@ def _incident_json(v, agency, reporter, assignee):
         "category": v["category"], "sub_type": v["sub_type"], "severity": v["severity"],
         "priority": v["priority"], "tlp": v["tlp"], "status": v["status"], "source": v["source"],
         "agency": agency, "assignee": assignee, "reporter": reporter,
+        "systems": linked["systems"], "servers": linked["servers"],
         "affected_systems": v["affected_systems"], "affected_servers": v["affected_servers"],
         "discovered_at": _iso(v["discovered_at"]), "reported_at": _iso(v["reported_at"]),
         "updated_at": _iso(v["updated_at"]), "closed_at": _iso(v["closed_at"]),
@@ -177,8 +178,10 @@ def serialise(incident):
     if not _SERIALISED <= v.keys():
         v = {name: getattr(incident, name) for name in _SERIALISED}
     agency = v["agency"]
+    linked = {"systems": [{"id": s.id, "code": s.code, "name": s.name} for s in v["systems"]],
+              "servers": [{"id": s.id, "hostname": s.hostname} for s in v["servers"]]}
     return _incident_json(v, {"id": agency.id, "code": agency.code, "name": agency.name},
-                          _person(v["reporter"]), _person(v["assignee"]))
+                          _person(v["reporter"]), _person(v["assignee"]), linked)
 
 
 # The list reads plain rows, not objects: the incident's columns, its agency's and its two
@@ -208,15 +211,15 @@ def _list_rows(query):
             .outerjoin_from(Incident, _ASSIGNEE, to_assignee))
 
 
-def _serialise_row(row):
-    """What `serialise` gives, from one row of `_list_rows`."""
+def _serialise_row(row, linked):
+    """What `serialise` gives, from one row of `_list_rows` and its links (`links.linked`)."""
     v = row._mapping
     assignee = None if v["assignee_id"] is None else {
         "id": v["assignee_id"], "username": v["assignee_username"], "full_name": v["assignee_full_name"]}
     return _incident_json(
         v, {"id": v["agency_id"], "code": v["agency_code"], "name": v["agency_name"]},
         {"id": v["reporter_id"], "username": v["reporter_username"], "full_name": v["reporter_full_name"]},
-        assignee)
+        assignee, linked)
 
 
 def _location(incident):
@@ -258,7 +261,9 @@ def list_incidents():
     _check_list_args()
     lq = listing.ListQuery.from_args(request.args)
     result = listing.page(g.api_user, lq, rows=_list_rows)
-    return jsonify({"items": [_serialise_row(r) for r in result.items], "next_cursor": result.next_cursor,
+    linked = links.linked([r.id for r in result.items])  # the whole page's links: one statement
+    return jsonify({"items": [_serialise_row(r, linked[r.id]) for r in result.items],
+                    "next_cursor": result.next_cursor,
                     "total": result.total})
 
 
@@ -307,3 +312,7 @@ def change_status(incident_id):
     services.change_status(g.api_user, incident, data["status"], data.get("note", ""),
                            data.get("reason"), data.get("version"))
     return jsonify(serialise(incident))
+
+
+from . import compliance as _compliance  # noqa: E402,F401  (its routes join this blueprint)
+from . import inventory as _inventory  # noqa: E402,F401  (systems and servers: routes on this blueprint)

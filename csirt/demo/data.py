@@ -173,6 +173,87 @@ SERVERS = (
     ("dc-lgsp-01", "virtual", "Red Hat Enterprise Linux 8.8", "Máy chủ nền tảng LGSP (WSO2)", "LGSP"),
 )
 
+# The controls expected on each shared server and where it sits (issue 7): hostname ->
+# (firewall baseline, antivirus product, monitoring agent, host of a virtual machine, rack).
+DATA_CENTRE = "Trung tâm dữ liệu tỉnh Lào Cai"
+_AV, _AGENT = "Kaspersky Endpoint Security 12", "Agent giám sát NCSC (Wazuh 4.7)"
+SERVER_CONTROLS = {
+    "dc-hv-01": ("443/tcp, 902/tcp", "", _AGENT, None, "R01"),
+    "dc-hv-02": ("443/tcp, 902/tcp", "", _AGENT, None, "R01"),
+    "dc-db-01": ("22/tcp, 1521/tcp", _AV, _AGENT, None, "R02"),
+    "dc-db-02": ("22/tcp, 1521/tcp", _AV, _AGENT, None, "R02"),
+    "dc-bak-01": ("3389/tcp, 9392/tcp", _AV, _AGENT, None, "R03"),
+    "dc-app-01": ("443/tcp, 3389/tcp", _AV, _AGENT, "dc-hv-01", "R01"),
+    "dc-app-02": ("443/tcp, 3389/tcp", _AV, _AGENT, "dc-hv-02", "R01"),
+    "dc-igate-01": ("22/tcp, 443/tcp", _AV, _AGENT, "dc-hv-01", "R01"),
+    "dc-igate-02": ("22/tcp, 5432/tcp", _AV, _AGENT, "dc-hv-02", "R01"),
+    "dc-mail-01": ("22/tcp, 25/tcp, 443/tcp, 587/tcp, 993/tcp", _AV, _AGENT, "dc-hv-01", "R01"),
+    "dc-mail-02": ("22/tcp, 25/tcp", _AV, _AGENT, "dc-hv-02", "R01"),
+    "dc-web-01": ("22/tcp, 80/tcp, 443/tcp", _AV, _AGENT, "dc-hv-01", "R01"),
+    "dc-web-02": ("22/tcp, 80/tcp, 443/tcp", _AV, _AGENT, "dc-hv-02", "R01"),
+    "dc-vc-01": ("443/tcp, 5060/udp, 10000-20000/udp", _AV, "", "dc-hv-01", "R01"),
+    "dc-lgsp-01": ("22/tcp, 443/tcp, 8243/tcp", _AV, _AGENT, "dc-hv-02", "R01"),
+}
+
+# The four protection layers of each system (DOMAIN.md §4), dates in days relative to the day
+# the demo is loaded: (layer, provider, reference, started days ago, ends in days or None for a
+# standing decision). A realistic mix: most valid; iGate's monitoring contract and the portal's
+# NCSC connection expiring; the video conference's inspection expired; the sub-portals not yet
+# connected to NCSC (layer 4 missing); LGSP inspected by its own monitoring provider (not
+# independent). Renewals keep the older record as history.
+_ONSITE = "Trung tâm CNTT&TT tỉnh (đơn vị chuyên trách)"
+_NCSC = "Trung tâm Giám sát an toàn không gian mạng quốc gia (NCSC)"
+_SOC_VNPT, _SOC_VIETTEL = "VNPT Lào Cai – dịch vụ SOC", "Viettel Lào Cai – dịch vụ giám sát ATTT"
+_AUDIT_A = "Công ty TNHH Kiểm định An toàn thông tin Tây Bắc"
+_AUDIT_B = "Trung tâm Kiểm định và Đánh giá ATTT Miền Bắc"
+LAYER_RECORDS = {
+    "IOFFICE": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VNPT, "HĐ 12/2026/VNPT-LC", 150, 215),
+                (2, _SOC_VNPT, "HĐ 09/2025/VNPT-LC", 515, -150), (3, _AUDIT_A, "BC 31/2026/KĐTB", 120, 245),
+                (4, _NCSC, "Cảm biến NCSC-LCI-0012", 380, None)),
+    "IGATE": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VIETTEL, "HĐ 45/2025/VTLC", 353, 12),
+              (3, _AUDIT_B, "BC 08/2026/KĐMB", 200, 165), (4, _NCSC, "Cảm biến NCSC-LCI-0013", 380, None)),
+    "MAIL": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VNPT, "HĐ 12/2026/VNPT-LC", 150, 215),
+             (3, _AUDIT_A, "BC 32/2026/KĐTB", 90, 275), (4, _NCSC, "Cảm biến NCSC-LCI-0014", 60, None)),
+    "VHC": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VNPT, "HĐ 12/2026/VNPT-LC", 150, 215),
+            (3, _AUDIT_B, "BC 19/2024/KĐMB", 770, -40), (4, _NCSC, "Agent NCSC-LCI-0031", 300, None)),
+    "PORTAL": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VIETTEL, "HĐ 46/2025/VTLC", 200, 165),
+               (3, _AUDIT_A, "BC 27/2026/KĐTB", 150, 215), (4, _NCSC, "Cảm biến NCSC-LCI-0015", 340, 25)),
+    "SUBPORTALS": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VIETTEL, "HĐ 46/2025/VTLC", 200, 165),
+                   (3, _AUDIT_A, "BC 28/2026/KĐTB", 150, 215)),
+    "CSDLDC": ((1, _ONSITE, "QĐ 216/QĐ-STTTT", 400, None), (2, _SOC_VNPT, "HĐ 13/2026/VNPT-LC", 100, 265),
+               (2, _SOC_VNPT, "HĐ 10/2025/VNPT-LC", 465, -100), (3, _AUDIT_B, "BC 11/2026/KĐMB", 45, 320),
+               (4, _NCSC, "Cảm biến NCSC-LCI-0016", 380, None)),
+    "LGSP": ((1, _ONSITE, "QĐ 215/QĐ-STTTT", 400, None), (2, _SOC_VIETTEL, "HĐ 47/2025/VTLC", 250, 115),
+             (3, _SOC_VIETTEL, "BC tự đánh giá 02/2026/VTLC", 80, 285), (4, _NCSC, "Agent NCSC-LCI-0017", 120, None)),
+}
+
+# Layer-3 assessments: system code -> (performed days ago, assessor, kind, report, summary,
+# findings as (title, severity, owner, due in days, closed days ago or None)).
+ASSESSMENTS = {
+    "IOFFICE": (120, _AUDIT_A, "compliance", "BC 31/2026/KĐTB", "Đánh giá tuân thủ cấp độ 3 theo TCVN 11930:2017.", (
+        ("Chưa bật xác thực hai yếu tố cho tài khoản quản trị", "high", "Phòng Hạ tầng – Trung tâm CNTT&TT", -30, 20),
+        ("Nhật ký truy cập chỉ lưu 30 ngày", "medium", "Phòng Hạ tầng – Trung tâm CNTT&TT", 30, None))),
+    "IGATE": (200, _AUDIT_B, "technical", "BC 08/2026/KĐMB", "Kiểm tra kỹ thuật, rà quét lỗ hổng ứng dụng web.", (
+        ("Lỗ hổng XSS phản xạ trên trang tra cứu hồ sơ", "high", "Nhà phát triển iGate", -60, None),
+        ("Phiên bản TLS 1.0 còn được chấp nhận", "medium", "Viettel Lào Cai", -20, 10))),
+    "MAIL": (90, _AUDIT_A, "compliance", "BC 32/2026/KĐTB", "Đánh giá tuân thủ và cấu hình chống thư giả mạo.", (
+        ("Chưa cấu hình DMARC ở chế độ reject", "medium", "Phòng Hạ tầng – Trung tâm CNTT&TT", 20, None),)),
+    "VHC": (770, _AUDIT_B, "compliance", "BC 19/2024/KĐMB", "Đánh giá tuân thủ cấp độ 2.", ()),
+    "PORTAL": (150, _AUDIT_A, "effectiveness", "BC 27/2026/KĐTB", "Đánh giá hiệu quả biện pháp bảo vệ.", (
+        ("Thiếu tường lửa ứng dụng web (WAF) trước cổng", "critical", "Văn phòng UBND tỉnh", -10, None),)),
+    "SUBPORTALS": (150, _AUDIT_A, "compliance", "BC 28/2026/KĐTB", "Đánh giá tuân thủ cấp độ 2.", ()),
+    "CSDLDC": (45, _AUDIT_B, "technical", "BC 11/2026/KĐMB", "Kiểm thử xâm nhập cơ sở dữ liệu dùng chung.", (
+        ("Tài khoản dịch vụ có quyền DBA không cần thiết", "high", "Phòng CSDL – Trung tâm CNTT&TT", 45, None),
+        ("Chưa mã hóa bản sao lưu", "medium", "Phòng CSDL – Trung tâm CNTT&TT", 75, None))),
+    "LGSP": (80, _SOC_VIETTEL, "compliance", "BC tự đánh giá 02/2026/VTLC", "Tự đánh giá của đơn vị giám sát.", ()),
+}
+
+# Who records the layers and assessments (the team's coordinator).
+LAYER_AUTHOR = "nguyen.duc.thang"
+
+# How many past months get a compliance snapshot, so the trend has a history.
+SNAPSHOT_MONTHS = 6
+
 # What responders write when an incident reaches a status, by category.
 STEP_NOTES = {
     "dos": ("Bật chế độ lọc lưu lượng chống DDoS tại VNPT, giới hạn kết nối trên tường lửa.",

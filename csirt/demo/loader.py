@@ -38,7 +38,10 @@ from ..extensions import db
 from ..incidents import services as incident_services
 from ..incidents import tasks as incident_tasks
 from ..incidents.models import Incident
-from ..systems.models import InformationSystem, Server
+from ..reports.compliance.jobs import previous_month, take_snapshot
+from ..systems import policy as systems_policy
+from ..systems.compliance import month_start
+from ..systems.models import Assessment, Finding, InformationSystem, LayerRecord, Server
 from ..team import services as team_services
 from ..team.models import Agency, User
 from ..team.passwords import password_problem
@@ -142,15 +145,65 @@ def _load_systems(agencies, created):
         if db.session.execute(db.select(Server.id).where(Server.hostname == hostname)).first():
             continue
         # The shared servers are run by the provincial data centre (the dedicated unit).
+        baseline, antivirus, agent, host, rack = data.SERVER_CONTROLS[hostname]
+        host_id = db.session.execute(db.select(Server.id).where(Server.hostname == host)).scalar() if host else None
         server = Server(hostname=hostname, addresses=[f"127.0.10.{number}"], kind=kind,
                         operating_system=os_name, role=role, agency_id=agencies["CSIRT"].id,
-                        systems=[systems[system_code]] if system_code else [])
+                        systems=[systems[system_code]] if system_code else [], baseline_ports=baseline,
+                        antivirus_expected=antivirus, agent_expected=agent, host_id=host_id,
+                        data_centre=data.DATA_CENTRE, rack=rack)
         db.session.add(server)
         db.session.flush()
         record(None, "server.create", server, after=snapshot(server, SERVER_FIELDS), actor_name="console")
         created["servers"] += 1
     db.session.commit()
     return systems
+
+
+# --- the four layers, assessments and the compliance trend -----------------------------
+# Dates are relative to the day of loading (`today`), so the mix of states (valid, expiring,
+# expired, missing) is the same whenever the demo is loaded. A system that already has layer
+# records (or assessments) is left as it is.
+
+def _load_layers(systems, author, today):
+    for code, specs in data.LAYER_RECORDS.items():
+        system = systems[code]
+        if db.session.execute(db.select(LayerRecord.id).where(LayerRecord.system_id == system.id)).first():
+            continue
+        for layer, provider, reference, started, ends in specs:
+            item = LayerRecord(system_id=system.id, layer=layer, provider=provider, reference=reference,
+                               valid_from=today - timedelta(days=started),
+                               valid_to=None if ends is None else today + timedelta(days=ends),
+                               last_verified=today - timedelta(days=min(started, 30)), created_by_id=author.id)
+            db.session.add(item)
+            db.session.flush()
+            record(None, "layer.create", item, after={"system_id": system.id, "layer": layer, "provider": provider,
+                                                      "reference": reference}, actor_name="console")
+    for code, (ago, assessor, kind, report, summary, findings) in data.ASSESSMENTS.items():
+        system = systems[code]
+        if db.session.execute(db.select(Assessment.id).where(Assessment.system_id == system.id)).first():
+            continue
+        performed = today - timedelta(days=ago)
+        item = Assessment(system_id=system.id, performed_on=performed, assessor=assessor, kind=kind,
+                          report_reference=report, summary=summary, created_by_id=author.id)
+        db.session.add(item)
+        db.session.flush()
+        for title, severity, owner, due_in, closed_ago in findings:
+            db.session.add(Finding(assessment_id=item.id, title=title, severity=severity, remediation_owner=owner,
+                                   due_on=today + timedelta(days=due_in),
+                                   closed_on=None if closed_ago is None else today - timedelta(days=closed_ago)))
+        record(None, "assessment.create", item, after={"system_id": system.id, "assessor": assessor,
+                                                       "performed_on": performed.isoformat(),
+                                                       "findings": len(findings)}, actor_name="console")
+    db.session.commit()
+
+
+def _load_snapshots(today):
+    """The past months' snapshots, as the monthly job would have written them."""
+    month = month_start(today)
+    for _number in range(data.SNAPSHOT_MONTHS):
+        month = previous_month(month)
+        take_snapshot(month)
 
 
 # --- incidents -----------------------------------------------------------------------
@@ -202,14 +255,28 @@ def _discovered(spec, now, rng):
 
 
 def _incident_data(spec, agency, systems, discovered_local):
-    names = [systems[code.strip()].name for code in spec.get("systems", "").split(",") if code.strip()]
     return {
         "title": spec["title"], "description": spec["description"], "category": spec["category"],
         "sub_type": spec.get("sub_type", ""), "severity": spec.get("severity", "ordinary"),
         "priority": spec["priority"], "tlp": spec["tlp"], "agency_id": agency.id,
-        "affected_systems": "; ".join(names), "affected_servers": spec.get("servers", ""),
         "discovered_at": discovered_local,
     }
+
+
+def _links(spec, systems, reporter):
+    """The incident's links to the systems and servers its spec names: ({field: ids the reporter
+    may see}, {field: all ids} when the reporter cannot see some, else None). A liaison links what
+    their agency owns; the coordinator links the rest right after."""
+    hostnames = [h.strip() for h in spec.get("servers", "").split(",") if h.strip()]
+    wanted = {"system_ids": sorted(systems[c.strip()].id for c in spec.get("systems", "").split(",") if c.strip()),
+              "server_ids": sorted(db.session.execute(db.select(Server.id).where(Server.hostname.in_(hostnames)))
+                                   .scalars()) if hostnames else []}
+    seen = {"system_ids": systems_policy.visible_systems(reporter, db.select(InformationSystem.id)),
+            "server_ids": systems_policy.visible_servers(reporter, db.select(Server.id))}
+    model = {"system_ids": InformationSystem, "server_ids": Server}
+    own = {key: sorted(db.session.execute(seen[key].where(model[key].id.in_(ids))).scalars()) if ids else []
+           for key, ids in wanted.items()}
+    return own, (wanted if own != wanted else None)
 
 
 def _play(spec, agencies, systems, cast, coordinator, assignee, now, rng):
@@ -220,8 +287,13 @@ def _play(spec, agencies, systems, cast, coordinator, assignee, now, rng):
     story = _Story(local_to_utc(discovered_local), now - timedelta(minutes=1), rng)
     target, category = spec["status"], spec["category"]
     yield story.later(15, 180)
-    incident = incident_services.open_incident(reporter, _incident_data(spec, agency, systems, discovered_local),
-                                               source=spec.get("source", "manual"))
+    own_links, all_links = _links(spec, systems, reporter)
+    incident = incident_services.open_incident(
+        reporter, {**_incident_data(spec, agency, systems, discovered_local), **own_links},
+        source=spec.get("source", "manual"))
+    if all_links:
+        yield story.later(5, 30)
+        incident_services.update_incident(coordinator, incident, all_links)
     if target == "new":
         return
     if target == "rejected" and spec.get("reject_from") != "triaged":
@@ -307,6 +379,9 @@ def load():
             agencies = _load_agencies(created)
             people = _load_members(agencies, password, created)
             systems = _load_systems(agencies, created)
+        today = utc_to_local(utcnow()).date()
+        _load_layers(systems, people[data.LAYER_AUTHOR], today)
+        _load_snapshots(today)
         _load_incidents(agencies, systems, people, created)
     summary = {"agencies": _count(Agency), "members": _count(User), "servers": _count(Server),
                "systems": _count(InformationSystem), "incidents": _count(Incident)}

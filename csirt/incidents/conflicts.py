@@ -16,8 +16,10 @@ from ..audit.services import clean
 from ..clock import utc_to_local
 from ..errors import ValidationError
 from ..extensions import db
+from ..systems.models import InformationSystem, Server
 from ..team.models import Agency, User
-from .validation import EDITABLE, clean_incident
+from .links import KINDS as LINK_KINDS
+from .validation import EDITABLE, ID_LISTS, clean_incident
 from .vocab import CATEGORIES, FIELDS, PRIORITIES, REJECT_REASONS, SEVERITIES, STATUSES, SUB_TYPES, TLPS, label
 
 VERSIONED_ACTIONS = ("incident.update", "incident.status", "incident.reopen")
@@ -51,6 +53,8 @@ def _shown(field, value):
         return "—"
     if field in VOCABS:
         return label(VOCABS[field], value)
+    if field in ID_LISTS:
+        return _shown_records(field, value)
     if field in ("agency_id", "assignee_id"):
         row = db.session.get(Agency if field == "agency_id" else User, value) if isinstance(value, int) else None
         return (row.name if field == "agency_id" else row.full_name) if row else str(value)
@@ -58,6 +62,23 @@ def _shown(field, value):
         return current_app.jinja_env.filters["when"](value)
     text = str(value)
     return text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT] + "…"
+
+
+def _shown_records(field, ids):
+    """Linked records by their code or hostname (ids that no longer name a record as numbers)."""
+    if not isinstance(ids, (list, tuple)) or not ids:
+        return "—" if isinstance(ids, (list, tuple)) else str(ids)
+    model, name = (InformationSystem, "code") if field == "system_ids" else (Server, "hostname")
+    names = dict(db.session.execute(db.select(model.id, getattr(model, name)).where(model.id.in_(ids))).all())
+    return ", ".join(sorted(names.get(i, f"#{i}") for i in ids))
+
+
+def _current(incident, field):
+    """The value of `field` now, as the audit log records it."""
+    for kind in LINK_KINDS:
+        if field == kind.ids_key:
+            return sorted(r.id for r in getattr(incident, kind.relation))
+    return getattr(incident, field, None)
 
 
 def _entries_since(incident, base_version):
@@ -87,6 +108,8 @@ def _refill(form, field, value):
         value = utc_to_local(value).replace(tzinfo=None)
     elif field in ("agency_id", "assignee_id"):
         value = str(value or "")
+    elif field in ID_LISTS:
+        value = [str(i) for i in value or ()]
     target.data, target.raw_data = value, None
 
 
@@ -104,7 +127,7 @@ def changes_since(incident, base_version, form):
         db.select(User).where(User.id.in_({e.actor_id for e in last.values() if e.actor_id}))).scalars()}
     changes = []
     for field, entry in last.items():
-        current = getattr(incident, field, None)
+        current = _current(incident, field)
         on_form = field in EDITABLE and field in form
         yours = _submitted(form, field) if on_form else None
         kept = not on_form or clean({field: yours})[field] == first_before[field]

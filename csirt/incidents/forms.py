@@ -2,12 +2,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ..extensions import db
 from ..forms import BAD_DATE, CHOICE, REQUIRED
 from ..forms import at_most as _at_most
+from ..systems.models import InformationSystem, Server
+from ..systems.policy import visible_servers, visible_systems
 from ..team.models import Agency, User
 from .policy import WORKERS, task_owners
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
@@ -31,6 +33,24 @@ def worker_choices(blank=True):
     return ([("", str(_l("(nobody)")))] if blank else []) + [(str(i), n) for i, n in rows]
 
 
+def system_choices(user, linked=()):
+    """The systems `user` may link: those they see, not archived, plus those already linked."""
+    linked_ids = [s.id for s in linked]
+    query = visible_systems(user, db.select(InformationSystem.id, InformationSystem.code, InformationSystem.name))
+    query = query.where(db.or_(InformationSystem.archived_at.is_(None), InformationSystem.id.in_(linked_ids)))
+    rows = db.session.execute(query.order_by(InformationSystem.code)).all()
+    return [(str(i), f"{code} — {name}") for i, code, name in rows]
+
+
+def server_choices(user, linked=()):
+    """The servers `user` may link: those they see, not archived, plus those already linked."""
+    linked_ids = [s.id for s in linked]
+    query = visible_servers(user, db.select(Server.id, Server.hostname))
+    query = query.where(db.or_(Server.archived_at.is_(None), Server.id.in_(linked_ids)))
+    rows = db.session.execute(query.order_by(Server.hostname)).all()
+    return [(str(i), hostname) for i, hostname in rows]
+
+
 def task_owner_choices(incident):
     """Those who may own a task of `incident` (`policy.can_own_task`), for the owner select."""
     rows = db.session.execute(task_owners(incident, db.select(User.id, User.full_name))
@@ -47,15 +67,18 @@ class IncidentForm(FlaskForm):
     priority = SelectField(_l("Priority"), choices=[], default="P3", invalid_choice_message=CHOICE)
     tlp = SelectField(_l("TLP"), choices=[], default="AMBER", invalid_choice_message=CHOICE)
     agency_id = SelectField(_l("Affected agency"), choices=[], validate_choice=False)
-    affected_systems = TextAreaField(_l("Affected information systems"), validators=[_at_most(2000)])
-    affected_servers = TextAreaField(_l("Affected servers"), validators=[_at_most(2000)])
+    # The services check each id again (exists, visible to the user, not archived when new).
+    system_ids = SelectMultipleField(_l("Affected information systems"), choices=[], validate_choice=False)
+    server_ids = SelectMultipleField(_l("Affected servers"), choices=[], validate_choice=False)
+    affected_systems = StringField(_l("Other systems (not in the inventory)"), validators=[_at_most(2000)])
+    affected_servers = StringField(_l("Other servers (not in the inventory)"), validators=[_at_most(2000)])
     # InputRequired, not DataRequired: a date that does not parse keeps its own message
     discovered_at = DateTimeLocalField(_l("Discovered at"), format=DT_FORMATS, invalid_value_message=BAD_DATE,
                                        validators=[InputRequired(REQUIRED)])
     assignee_id = SelectField(_l("Assignee"), choices=[], validate_choice=False)
     version = HiddenField()
 
-    def fill_choices(self, can_choose_agency, can_assign):
+    def fill_choices(self, can_choose_agency, can_assign, user=None, incident=None):
         self.category.choices = _pairs(CATEGORIES)
         self.sub_type.choices = _pairs(SUB_TYPES)
         self.severity.choices = _pairs(SEVERITIES)
@@ -63,6 +86,8 @@ class IncidentForm(FlaskForm):
         self.tlp.choices = _pairs(TLPS)
         self.agency_id.choices = agency_choices()
         self.assignee_id.choices = worker_choices()
+        self.system_ids.choices = system_choices(user, incident.systems if incident else ())
+        self.server_ids.choices = server_choices(user, incident.servers if incident else ())
         if not can_choose_agency:
             del self.agency_id
         if not can_assign:

@@ -13,7 +13,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..ids import MAX_ID
 from . import lifecycle, policy
-from .models import Incident
+from .models import Incident, incident_server, incident_system
 from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, STATUSES
 
 SORTS = {
@@ -22,7 +22,7 @@ SORTS = {
     "discovered": Incident.discovered_at,
     "priority": Incident.priority,
 }
-FILTER_KEYS = ("status", "severity", "category", "agency", "assignee", "q")
+FILTER_KEYS = ("status", "severity", "category", "agency", "assignee", "system", "server", "q")
 # The list's query arguments: the only ones its page links carry (`ui.url_with`).
 LINK_KEYS = FILTER_KEYS + ("sort", "dir", "cursor", "limit")
 MAX_PAGE = 200
@@ -43,6 +43,8 @@ class ListQuery:
     category: str = ""
     agency: str = ""
     assignee: str = ""  # a user id, "me" or "none"
+    system: str = ""  # an information system's id: the incidents linked to it
+    server: str = ""  # a server's id
     q: str = ""
     sort: str = "created"
     direction: str = "desc"
@@ -70,6 +72,10 @@ class ListQuery:
             errors["agency"] = _("Unknown agency.")
         if lq.assignee and not (_is_id(lq.assignee) or lq.assignee in ("me", "none")):
             errors["assignee"] = _("Unknown assignee.")
+        if lq.system and not _is_id(lq.system):
+            errors["system"] = _("Unknown information system.")
+        if lq.server and not _is_id(lq.server):
+            errors["server"] = _("Unknown server.")
         if len(lq.q) > MAX_QUERY:
             errors["q"] = _("At most %(n)d characters.", n=MAX_QUERY)
         elif "\x00" in lq.q:
@@ -157,6 +163,10 @@ def _values(user, lq):
         values["f_assignee"] = user.id
     elif lq.assignee and lq.assignee != "none":
         values["f_assignee"] = int(lq.assignee)
+    if lq.system:
+        values["f_system"] = int(lq.system)
+    if lq.server:
+        values["f_server"] = int(lq.server)
     if lq.q:
         values["f_q"] = "%" + lq.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if lq.cursor:
@@ -177,6 +187,11 @@ def _narrowed(query, lq, values):
             query = query.where(column == bindparam(name, values[name]))
     if lq.assignee == "none":
         query = query.where(Incident.assignee_id.is_(None))
+    for name, table, column in (("f_system", incident_system, incident_system.c.system_id),
+                                ("f_server", incident_server, incident_server.c.server_id)):
+        if name in values:
+            query = query.where(Incident.id.in_(
+                db.select(table.c.incident_id).where(column == bindparam(name, values[name]))))
     if "f_q" in values:
         pattern = bindparam("f_q", values["f_q"])
         query = query.where(or_(Incident.reference.ilike(pattern, escape="\\"),

@@ -6,11 +6,8 @@ responders and coordinators work every incident; managers read everything; admin
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ids import as_id
-from ..team.models import User
+from ..team.models import READERS_OF_ALL, WORKERS, User
 from .models import Incident
-
-WORKERS = ("admin", "coordinator", "responder")
-READERS_OF_ALL = ("admin", "manager", "coordinator", "responder")
 
 
 def visible_incidents(user, query=None):

@@ -8,7 +8,7 @@ import logging
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import diff, record, snapshot
@@ -17,7 +17,7 @@ from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
 from ..team.models import Agency, User
-from . import lifecycle, policy
+from . import lifecycle, links, policy
 from .models import Incident, TimelineEntry
 from .references import next_reference
 from .validation import clean_incident
@@ -29,6 +29,16 @@ AUDITED = ("title", "description", "category", "sub_type", "severity", "priority
            "agency_id", "affected_systems", "affected_servers", "discovered_at", "assignee_id",
            "resolution", "reject_reason")
 NOTE_LIMIT = 20000
+
+
+def _audited(incident, change=None):
+    """The audited fields of `incident`, with the ids of its linked systems and servers when `change`
+    touches them (the edit conflict page reads these entries: see conflicts.py)."""
+    values = snapshot(incident, AUDITED)
+    for kind in links.KINDS:
+        if change is not None and getattr(change, kind.relation) is not None:
+            values[kind.ids_key] = links.ids_of(getattr(incident, kind.relation))
+    return values
 
 
 def _commit():
@@ -127,12 +137,14 @@ def open_incident(actor, data, source="manual"):
     named = [db.session.get(model, ident) for model, key in ((Agency, "agency_id"), (User, "assignee_id"))
              if (ident := as_id(data.get(key)))]
     values = clean_incident(data)
+    change = links.resolve(actor, values)
     if not policy.can_choose_agency(actor) or not values.get("agency_id"):
         values["agency_id"] = actor.agency_id
     if not policy.can_work_any(actor):
         values.pop("assignee_id", None)
     related = {"agency": db.session.get(Agency, values["agency_id"]), "reporter": actor,
-               "assignee": db.session.get(User, values["assignee_id"]) if values.get("assignee_id") else None}
+               "assignee": db.session.get(User, values["assignee_id"]) if values.get("assignee_id") else None,
+               "systems": change.systems or [], "servers": change.servers or []}
     assignment = _assignment_data(None, values["assignee_id"]) if values.get("assignee_id") else None
     username = actor.username  # for the log line: read now, not reloaded after the commit
     now = utcnow()
@@ -145,7 +157,8 @@ def open_incident(actor, data, source="manual"):
     if assignment:
         entries.append({**entries[0], "kind": "assignment", "data": assignment})
     db.session.execute(_INSERT_TIMELINE, entries)
-    record(actor, "incident.create", incident, after=snapshot(incident, AUDITED))
+    links.insert_links(incident.id, change)
+    record(actor, "incident.create", incident, after=_audited(incident, change if change else None))
     _commit()
     logger.info("incident %s opened by %s", reference, username)
     return incident
@@ -158,15 +171,21 @@ def update_incident(actor, incident, data, expected_version=None):
     values = clean_incident(data, partial=True)
     if "agency_id" in values and not values["agency_id"]:
         values.pop("agency_id")
-    before = snapshot(incident, AUDITED)
+    change = links.resolve(actor, values, incident)
+    before = _audited(incident, change)
     old_assignee = incident.assignee_id
     for key, value in values.items():
         setattr(incident, key, value)
-    after = snapshot(incident, AUDITED)
+    for kind in links.KINDS:
+        records = getattr(change, kind.relation)
+        if records is not None and links.ids_of(records) != before[kind.ids_key]:
+            setattr(incident, kind.relation, records)
+    after = _audited(incident, change)
     changed_before, changed_after = diff(before, after)
     if not changed_after:
         return incident
     incident.updated_at = utcnow()
+    flag_modified(incident, "updated_at")  # a change of links alone must raise the version too
     if incident.assignee_id != old_assignee:
         _assignment(incident, actor, old_assignee, incident.assignee_id)
     other = sorted(k for k in changed_after if k != "assignee_id")

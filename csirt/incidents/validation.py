@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..clock import local_to_utc, parse_iso, utcnow
 from ..errors import invalid
 from ..extensions import db
-from ..ids import MAX_ID
+from ..ids import MAX_ID, as_id
 from ..team.models import Agency, User
 from .policy import WORKERS
 from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
@@ -15,7 +15,11 @@ from .vocab import CATEGORIES, PRIORITIES, SEVERITIES, SUB_TYPES, TLPS
 # Fields a request may set. Everything else (id, reference, status, reporter, version...) is
 # owned by the services: mass assignment is refused by construction.
 EDITABLE = ("title", "description", "category", "sub_type", "severity", "priority", "tlp",
-            "agency_id", "affected_systems", "affected_servers", "discovered_at", "assignee_id")
+            "agency_id", "affected_systems", "affected_servers", "discovered_at", "assignee_id",
+            "system_ids", "server_ids")
+# The lists of linked records: which records, visible to whom, is checked by the services.
+ID_LISTS = ("system_ids", "server_ids")
+MAX_LINKS = 200
 LIMITS = {"title": 300, "description": 20000, "affected_systems": 2000, "affected_servers": 2000}
 # The earliest plausible discovery time (province time): the province's IT systems and this
 # team's records begin after it, so an earlier date is a typing slip (1900-01-01, a year "0226").
@@ -81,6 +85,30 @@ def _int_or_none(name, value, errors):
         return None
 
 
+def _ids(name, value, errors):
+    """A list of row ids (a list, or text with commas or spaces) as a sorted list, each once."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, (list, tuple)):
+        errors[name] = _("Must be a list of ids.")
+        return None
+    if len(value) > MAX_LINKS:
+        errors[name] = _("At most %(n)d records.", n=MAX_LINKS)
+        return None
+    out = set()
+    for item in value:
+        if item == "":  # an empty choice (a select with nothing chosen, as some clients send it)
+            continue
+        number = None if isinstance(item, bool) else as_id(item)
+        if number is None:
+            errors[name] = _("Not a valid choice.")
+            return None
+        out.add(number)
+    return sorted(out)
+
+
 def clean_incident(data, partial=False):
     """Validated, normalised values for the keys present in `data` (all required ones if not
     partial). Raises ValidationError with a message per field; unknown keys are an error."""
@@ -107,6 +135,9 @@ def clean_incident(data, partial=False):
             out[key] = _choice(key, data.get(key), vocab, errors)
     if present("discovered_at"):
         out["discovered_at"] = _when("discovered_at", data.get("discovered_at"), errors)
+    for key in ID_LISTS:
+        if key in data:
+            out[key] = _ids(key, data.get(key), errors)
     if "agency_id" in data:
         agency_id = _int_or_none("agency_id", data.get("agency_id"), errors)
         if agency_id is not None:

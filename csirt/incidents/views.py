@@ -8,6 +8,8 @@ from ..clock import local_to_utc, utc_to_local, utcnow
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..forms import ConfirmForm, handle
+from ..systems import policy as systems_policy
+from ..systems.models import InformationSystem, Server
 from ..team.models import Agency
 from . import conflicts, export, lifecycle, listing, policy, services, tasks
 from . import evidence as evidence_service
@@ -56,8 +58,22 @@ def index():
     export_url = url_for("incidents.export_csv", **lq.active_filters(), sort=lq.sort, dir=lq.direction)
     overdue = tasks.overdue_counts(i.id for i in result.items)
     return render_template("incidents/index.html", page=result, lq=lq, agencies=agencies, export_url=export_url,
+                           linked_to=_linked_to(lq),
                            workers=worker_choices(blank=False), can_create=policy.can_create(current_user),
                            overdue=overdue, sort_column=SORT_COLUMNS.get(lq.sort, SORT_COLUMNS["discovered"]))
+
+
+def _linked_to(lq):
+    """[(filter key, what it names)] for the system and server filters: the record's code or
+    hostname when the user may see it, else its number."""
+    out = []
+    for key, model, name, can_see in (("system", InformationSystem, "code", systems_policy.can_see_system),
+                                      ("server", Server, "hostname", systems_policy.can_see_server)):
+        ident = getattr(lq, key)
+        if ident:
+            row = db.session.get(model, int(ident))
+            out.append((key, getattr(row, name) if row is not None and can_see(current_user, row) else f"#{ident}"))
+    return out
 
 
 @bp.get("/incidents/export.csv")
@@ -73,7 +89,7 @@ def export_csv():
 def new():
     policy.require(policy.can_create(current_user), _("You may not log incidents."))
     form = IncidentForm().fill_choices(policy.can_choose_agency(current_user),
-                                       policy.can_work_any(current_user))
+                                       policy.can_work_any(current_user), current_user)
     if request.method == "GET":
         if form.agency_id is not None:
             form.agency_id.data = str(current_user.agency_id)
@@ -117,18 +133,32 @@ def _render_view(incident, status=200, note_form=None, task_form=None, evidence_
         note_form=note_form or NoteForm(), task_form=task_form,
         evidence_form=evidence_form or EvidenceForm(), status_form=status_form or StatusForm(),
         assign_form=assign_form, overdue=overdue, previous_outcome=_previous_outcome(incident, timeline),
-        targets=lifecycle.allowed_targets(incident.status),
+        targets=lifecycle.allowed_targets(incident.status), affected=_affected(incident),
         can_work=can_work,
         can_contribute=policy.can_contribute(current_user, incident),
     ), status
+
+
+def _affected(incident):
+    """The linked systems and servers, each with the address of its page when the user may see it
+    (else shown by name only)."""
+    systems = [(f"{s.code} — {s.name}",
+                url_for("systems.view", system_id=s.id) if systems_policy.can_see_system(current_user, s) else None)
+               for s in incident.systems]
+    servers = [(s.hostname,
+                url_for("systems.server", server_id=s.id) if systems_policy.can_see_server(current_user, s) else None)
+               for s in incident.servers]
+    return {"systems": systems, "servers": servers}
 
 
 @bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
 def edit(incident_id):
     incident = policy.get_visible(current_user, incident_id)
     policy.require(policy.can_work(current_user, incident), _("You may not edit this incident."))
-    form = IncidentForm(obj=incident).fill_choices(True, True)
+    form = IncidentForm(obj=incident).fill_choices(True, True, current_user, incident)
     if request.method == "GET":
+        form.system_ids.data = [str(s.id) for s in incident.systems]
+        form.server_ids.data = [str(s.id) for s in incident.servers]
         form.agency_id.data = str(incident.agency_id)
         form.assignee_id.data = str(incident.assignee_id or "")
         form.discovered_at.data = utc_to_local(incident.discovered_at).replace(tzinfo=None)

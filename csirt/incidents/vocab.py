@@ -73,9 +73,10 @@ TIMELINE_KINDS = {
 FIELDS = {
     "title": _l("Title"), "description": _l("Description"), "category": _l("Category"),
     "sub_type": _l("Sub-type"), "severity": _l("Severity"), "priority": _l("Priority"), "tlp": _l("TLP"),
-    "agency_id": _l("Affected agency"), "affected_systems": _l("Affected information systems"),
-    "affected_servers": _l("Affected servers"), "discovered_at": _l("Discovered at"),
-    "assignee_id": _l("Assignee"),
+    "agency_id": _l("Affected agency"), "affected_systems": _l("Other systems (not in the inventory)"),
+    "affected_servers": _l("Other servers (not in the inventory)"), "discovered_at": _l("Discovered at"),
+    "assignee_id": _l("Assignee"), "system_ids": _l("Affected information systems"),
+    "server_ids": _l("Affected servers"),
 }
 
 

@@ -10,6 +10,7 @@ that starts tomorrow does not yet count, so a renewal signed in advance leaves t
 "expiring" until its first day.
 """
 from datetime import date, timedelta
+from functools import lru_cache
 
 VALID, EXPIRING, EXPIRED, MISSING = "valid", "expiring", "expired", "missing"
 STATUSES = (VALID, EXPIRING, EXPIRED, MISSING)
@@ -66,6 +67,7 @@ def independent(assessor, layer2_provider):
     return not same_organisation(assessor, layer2_provider)
 
 
+@lru_cache(maxsize=4096)  # the dashboard compares thousands of pairs among a few dozen names
 def _normalised(name):
     if not name:
         return ""

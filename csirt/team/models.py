@@ -6,6 +6,10 @@ from ..clock import utcnow
 from ..extensions import db
 
 ROLES = ("admin", "manager", "coordinator", "responder", "member")
+# The role groups every policy module uses (one list each): the response team works every record;
+# the team and managers read every record; the rest ("member": agency liaisons) their agency's.
+WORKERS = ("admin", "coordinator", "responder")
+READERS_OF_ALL = ("admin", "manager", "coordinator", "responder")
 AGENCY_KINDS = ("department", "district", "partner", "dedicated_unit", "other")
 
 

@@ -95,16 +95,35 @@ def test_a_create_naming_agency_and_assignee_reads_them_once_before_taking_a_ref
     assert seen["commits"] == 1
 
 
-def test_an_api_list_sends_three_statements_and_no_commit(api, db, make, coordinator):
+def test_an_api_list_sends_four_statements_and_no_commit(api, db, make, coordinator):
     for _ in range(3):
         make.incident(actor=coordinator)
     assert api.get("/incidents?limit=2").status_code == 200  # warm-up
     with counted(db) as seen:
         response = api.get("/incidents?limit=2")
     assert response.status_code == 200 and len(response.get_json()["items"]) == 2
-    # token+user, the page with its joined rows, the count
-    assert seen["statements"] == ["SELECT", "SELECT", "SELECT"], seen
+    # token+user, the page with its joined rows, the page's linked systems and servers, the count
+    assert seen["statements"] == ["SELECT", "SELECT", "SELECT", "SELECT"], seen
     assert seen["commits"] == 0
+
+
+def test_an_api_list_reads_the_links_of_a_whole_page_in_one_statement(api, db, make, coordinator):
+    from csirt.systems.models import InformationSystem, Server
+
+    agency = coordinator.agency
+    systems = [InformationSystem(code=f"HT{n}", name=f"Hệ thống {n}", owner_agency_id=agency.id) for n in range(4)]
+    servers = [Server(hostname=f"srv-{n}", agency_id=agency.id, addresses=[f"10.0.0.{n + 1}"]) for n in range(4)]
+    db.session.add_all(systems + servers)
+    db.session.commit()
+    for n in range(4):
+        make.incident(actor=coordinator, system_ids=[systems[n].id, systems[(n + 1) % 4].id],
+                      server_ids=[servers[n].id])
+    assert api.get("/incidents?limit=3").status_code == 200  # warm-up
+    with counted(db) as seen:
+        response = api.get("/incidents?limit=3")
+    items = response.get_json()["items"]
+    assert len(items) == 3 and all(len(i["systems"]) == 2 and len(i["servers"]) == 1 for i in items)
+    assert seen["statements"] == ["SELECT", "SELECT", "SELECT", "SELECT"], seen
 
 
 def test_an_api_note_sends_five_statements_in_one_transaction(api, db, make, coordinator):

@@ -90,10 +90,27 @@ def seeded(app, make):
             services.change_status(coordinator, incident, target, note="Đã xử lý" if target == "closed" else "",
                                    reason="duplicate" if target == "rejected" else None)
         ids.append(incident.id)
-    _row, token = create_token(None, coordinator, "schemathesis", ["incidents:read", "incidents:write"], 30)
+    _current["targets"] = _inventory(coordinator, other)
+    _row, token = create_token(None, coordinator, "schemathesis",
+                               ["incidents:read", "incidents:write", "systems:read", "systems:write"], 30)
     _current.update(app=app, token=token)  # before hypothesis starts drawing cases
     yield ids
     _current.clear()
+
+
+def _inventory(coordinator, other):
+    """Systems and servers in two agencies (a physical host, its guests, links): {path parameter: ids}."""
+    from csirt.systems import services
+
+    host = services.create_server(coordinator, {"hostname": "ttdl-host01", "addresses": "10.0.0.1",
+                                                "kind": "physical", "baseline_ports": "22, 443"})
+    guest = services.create_server(coordinator, {"hostname": "igate-app01", "addresses": "10.0.0.2, 2001:db8::2",
+                                                 "kind": "virtual", "host_id": host.id, "agency_id": other.id})
+    first = services.create_system(coordinator, {"code": "IGATE", "name": "Cổng dịch vụ công", "level": 3,
+                                                 "server_ids": [host.id, guest.id], "domains": "dvc.example.vn"})
+    second = services.create_system(coordinator, {"code": "HIS", "name": "Hệ thống bệnh viện", "level": 2,
+                                                  "owner_agency_id": other.id, "server_ids": [guest.id]})
+    return {"system_id": [first.id, second.id], "server_id": [host.id, guest.id]}
 
 
 def test_served_document_is_the_tested_one(client):
@@ -108,13 +125,14 @@ def _with_token(case):
 
 
 def _aim_at_seeded_incidents(case, ids):
-    """Most valid incident ids become existing ones, so the operations do real work; the rest stay
-    as generated (mostly unknown: 404). Invalid ids are left alone."""
-    value = (case.path_parameters or {}).get("incident_id")
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**31 - 1:
-        bucket = value % (len(ids) + 1)
-        if bucket < len(ids):
-            case.path_parameters["incident_id"] = ids[bucket]
+    """Most valid incident (system, server) ids become existing ones, so the operations do real work;
+    the rest stay as generated (mostly unknown: 404). Invalid ids are left alone."""
+    for name, known in (("incident_id", ids), *_current.get("targets", {}).items()):
+        value = (case.path_parameters or {}).get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**31 - 1:
+            bucket = value % (len(known) + 1)
+            if bucket < len(known):
+                case.path_parameters[name] = known[bucket]
 
 
 @schema.parametrize()

@@ -57,6 +57,9 @@ def live_server(database_url, _schema, tmp_path):
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        from tests.conftest import _seed
+
+        _seed(_db.engine)  # the next test starts with the seeded rules again, as after `app`
         _db.engine.dispose()
         ctx.pop()
         clock.freeze(None)

@@ -419,3 +419,82 @@ def test_restore_refuses_to_overwrite_a_different_file_in_the_evidence_folder(ap
         restore_backup(seeded.archive)
     assert other.read_bytes() == b"something else" and rows_anywhere() == {}
     assert {p.name for p in files_under(seeded.folder)} == {seeded.names[0]}
+
+
+# --- protection layers' evidence ---------------------------------------------------------------
+
+LAYER_PAYLOADS = (b"%PDF-1.7 hop dong giam sat\n" * 40, b"%PDF-1.7 bien ban ket noi NCSC\n" * 70)
+
+
+@pytest.fixture
+def layer_files(app, make):
+    """Two layer records of one system, each with an evidence file, beside one incident's evidence."""
+    from datetime import date
+
+    from csirt.systems import layers
+    from csirt.systems.models import InformationSystem
+
+    actor = make.user("coordinator")
+    incident = make.incident(actor=actor)
+    evidence_service.add_evidence(actor, incident, io.BytesIO(PAYLOADS[0]), "incident.log")
+    target = InformationSystem(code="HT-IGATE", name="Cổng dịch vụ công", level=3, owner_agency_id=actor.agency_id)
+    _db.session.add(target)
+    _db.session.commit()
+    items = []
+    for layer, payload in zip((2, 4), LAYER_PAYLOADS, strict=True):
+        record = layers.add_layer_record(actor, target.id, {"layer": layer, "provider": "VNPT Lào Cai",
+                                                            "valid_from": date(2026, 1, 1)})
+        upload = SimpleNamespace(stream=io.BytesIO(payload), filename=f"lop-{layer}.pdf", mimetype="application/pdf")
+        items.append(layers.add_layer_evidence(actor, record.id, upload, "bản scan"))
+    return [(item.id, item.stored_name, item.sha256) for item in items]
+
+
+def test_layer_evidence_files_go_into_the_backup_and_come_back_verified(app, tmp_path, layer_files):
+    from csirt.storage import path_of, sha256_of
+    from csirt.systems.models import LayerEvidence
+
+    archive = tmp_path / "layers.tar.gz"
+    report = create_backup(archive)
+    assert report.counts["layer_evidence"] == 2 and report.missing == []
+    with tarfile.open(archive, "r:gz") as tar:
+        members = {n for n in tar.getnames() if n.startswith("evidence/")}
+    assert {f"evidence/{name}" for _id, name, _sha in layer_files} <= members and len(members) == 3
+
+    empty_everything(app)
+    restored = restore_backup(archive)
+    assert restored.counts["layer_evidence"] == 2 and restored.missing == []
+    rows = {e.id: (e.stored_name, e.sha256) for e in _db.session.execute(sa.select(LayerEvidence)).scalars()}
+    assert rows == {i: (name, sha) for i, name, sha in layer_files}
+    for _id, name, sha in layer_files:
+        assert sha256_of(name) == sha and path_of(name).read_bytes() in LAYER_PAYLOADS
+
+
+def test_a_missing_layer_evidence_file_is_reported_and_refused_on_restore_unless_allowed(app, tmp_path, layer_files):
+    from csirt.storage import path_of
+
+    gone_id, gone_name, gone_sha = layer_files[0]
+    path_of(gone_name).unlink()
+    archive = tmp_path / "b.tar.gz"
+    report = create_backup(archive)
+    assert report.missing == [{"id": gone_id, "stored_name": gone_name, "sha256": gone_sha, "table": "layer_evidence",
+                               "reason": "file missing from the evidence folder"}]
+    empty_everything(app)
+    with pytest.raises(BackupError, match="layer evidence") as refused:
+        restore_backup(archive)
+    assert gone_name in str(refused.value)
+    assert rows_anywhere() == {} and files_under(app.config["UPLOAD_FOLDER"]) == set()
+    allowed = restore_backup(archive, allow_missing=True)
+    assert [(e["table"], e["stored_name"]) for e in allowed.missing] == [("layer_evidence", gone_name)]
+    assert not path_of(gone_name).exists() and path_of(layer_files[1][1]).exists()
+
+
+def test_a_layer_evidence_file_changed_in_the_archive_is_refused_whole(app, tmp_path, layer_files):
+    archive = tmp_path / "good.tar.gz"
+    create_backup(archive)
+    entries = read_archive(archive)
+    empty_everything(app)
+    name = f"evidence/{layer_files[1][1]}"
+    tampered = [(n, (d[:-1] + b"!") if n == name else d) for n, d in entries]
+    with pytest.raises(BackupError, match="layer evidence .* does not match its SHA-256"):
+        restore_backup(write_archive(tmp_path / "bad.tar.gz", tampered))
+    assert rows_anywhere() == {} and files_under(app.config["UPLOAD_FOLDER"]) == set()

@@ -39,6 +39,26 @@ ACTIONS = {
     "auth.denied": _l("Access denied"),
     "system.create": _l("Information system created"),
     "server.create": _l("Server created"),
+    "system.update": _l("Information system changed"),
+    "server.update": _l("Server changed"),
+    "system.archive": _l("Information system archived"),
+    "system.restore": _l("Information system restored"),
+    "server.archive": _l("Server archived"),
+    "server.restore": _l("Server restored"),
+    "system.export": _l("Information systems exported"),
+    "server.export": _l("Servers exported"),
+    "systems.import": _l("Information systems and servers imported from CSV"),
+    "layer.create": _l("Protection layer recorded"),
+    "layer.update": _l("Protection layer edited"),
+    "layer.verify": _l("Protection layer verified"),
+    "layer.evidence_add": _l("Layer evidence file uploaded"),
+    "layer.evidence_download": _l("Layer evidence file downloaded"),
+    "assessment.create": _l("Assessment recorded"),
+    "assessment.finding_close": _l("Finding closed"),
+    "compliance.export": _l("Compliance figures exported"),
+    "rule.create": _l("Rule added"),
+    "rule.update": _l("Rule edited"),
+    "rule.supersede": _l("Rule ended by a new version"),
 }
 
 # Groups of the action filter, by the part of the code before the dot.
@@ -46,6 +66,9 @@ ACTION_GROUPS = {
     "incident": _l("Incidents"), "evidence": _l("Evidence"), "task": _l("Tasks"),
     "user": _l("Members"), "agency": _l("Agencies"), "token": _l("API tokens"),
     "auth": _l("Sign-in and access"), "system": _l("Information systems"), "server": _l("Servers"),
+    "rule": _l("Rules"), "compliance": _l("Compliance"),
+    "layer": _l("Protection layers"), "assessment": _l("Assessments"),
+    "systems": _l("Inventory import"),
 }
 
 OBJECT_TYPES = {
@@ -59,6 +82,12 @@ OBJECT_TYPES = {
     "route": _l("Page or API address"),
     "information_system": _l("Information system"),
     "server": _l("Server"),
+    "inventory": _l("Inventory"),
+    "rule": _l("Rule"),
+    "layer_record": _l("Protection layer record"),
+    "layer_evidence": _l("Layer evidence file"),
+    "assessment": _l("Assessment"),
+    "finding": _l("Finding"),
 }
 
 CHANNELS = {
@@ -96,6 +125,10 @@ FIELDS_BY_TYPE = {
     "user_account": {"title": _l("Job title")},
     "evidence": {"name": _l("File name")},
     "api_token": {"name": _l("Token name")},
+    "rule": {"regime": _l("Regime"), "key": _l("Rule"), "level": _l("Security level"), "value": _l("Value"),
+             "unit": _l("Unit"), "legal_reference": _l("Legal reference"), "effective_from": _l("In force from"),
+             "effective_to": _l("In force until (exclusive)"), "confirmed": _l("Confirmed"), "notes": _l("Notes"),
+             "replaces": _l("Replaces rule")},
 }
 
 

@@ -154,6 +154,39 @@ SYSTEMS = (
      "Trục kết nối, chia sẻ dữ liệu giữa các hệ thống của tỉnh và với NDXP."),
 )
 
+# What a level-approval file records about each system: operator, purpose, classification inputs,
+# the approval decision, domains, public addresses and hosting. Domains end in ".example" and the
+# public addresses are loopback ones, like the servers': a scheduled check of demo data never
+# reaches a real host.
+# code: (operator, purpose, information kind, served, decision, decision days ago, approver,
+#        domains, public addresses, hosting)
+SYSTEM_DETAILS = {
+    "IOFFICE": ("Trung tâm CNTT&TT tỉnh", "Điều hành, xử lý văn bản điện tử của các cơ quan nhà nước trong tỉnh.",
+                "internal", "internal", "QĐ 1021/QĐ-UBND", 640, "Chủ tịch UBND tỉnh",
+                ["ioffice.laocai.example"], ["127.0.20.1"], "Trung tâm dữ liệu tỉnh"),
+    "IGATE": ("Trung tâm CNTT&TT tỉnh", "Tiếp nhận và trả kết quả thủ tục hành chính cho người dân, doanh nghiệp.",
+              "internal", "public_service", "QĐ 1022/QĐ-UBND", 640, "Chủ tịch UBND tỉnh",
+              ["dichvucong.laocai.example"], ["127.0.20.2"], "Trung tâm dữ liệu tỉnh"),
+    "MAIL": ("Trung tâm CNTT&TT tỉnh", "Thư điện tử công vụ của cán bộ, công chức, viên chức.",
+             "internal", "internal", "QĐ 1023/QĐ-UBND", 640, "Chủ tịch UBND tỉnh",
+             ["mail.laocai.example"], ["127.0.20.3"], "Trung tâm dữ liệu tỉnh"),
+    "VHC": ("Trung tâm CNTT&TT tỉnh", "Họp trực tuyến giữa tỉnh, huyện và xã.",
+            "internal", "internal", "QĐ 88/QĐ-STTTT", 700, "Giám đốc Sở Thông tin và Truyền thông",
+            [], [], "Trung tâm dữ liệu tỉnh"),
+    "PORTAL": ("Văn phòng UBND tỉnh", "Thông tin chính thức của chính quyền tỉnh cho người dân.",
+               "public", "public_service", "QĐ 1024/QĐ-UBND", 640, "Chủ tịch UBND tỉnh",
+               ["laocai.example", "www.laocai.example"], ["127.0.20.4"], "Trung tâm dữ liệu tỉnh"),
+    "SUBPORTALS": ("Trung tâm CNTT&TT tỉnh", "Trang thông tin của các sở, ngành, huyện trên nền cổng dùng chung.",
+                   "public", "public_service", "QĐ 90/QĐ-STTTT", 700, "Giám đốc Sở Thông tin và Truyền thông",
+                   ["sotttt.laocai.example", "soyte.laocai.example"], ["127.0.20.5"], "Trung tâm dữ liệu tỉnh"),
+    "CSDLDC": ("Trung tâm CNTT&TT tỉnh", "Dữ liệu dân cư, đất đai, doanh nghiệp dùng chung cho chính quyền số.",
+               "confidential", "infrastructure", "QĐ 415/QĐ-UBND", 400, "Chủ tịch UBND tỉnh",
+               [], [], "Trung tâm dữ liệu tỉnh, phân vùng cơ sở dữ liệu"),
+    "LGSP": ("Trung tâm CNTT&TT tỉnh", "Kết nối, chia sẻ dữ liệu giữa các hệ thống của tỉnh và với NDXP.",
+             "internal", "infrastructure", "QĐ 1025/QĐ-UBND", 640, "Chủ tịch UBND tỉnh",
+             ["lgsp.laocai.example"], ["127.0.20.6"], "Trung tâm dữ liệu tỉnh"),
+}
+
 # hostname, kind, operating system, role, system code (or None)
 SERVERS = (
     ("dc-hv-01", "physical", "VMware ESXi 8.0", "Máy chủ vật lý của cụm ảo hóa (nút 1)", None),

@@ -134,8 +134,14 @@ def _load_systems(agencies, created):
         system = db.session.execute(
             db.select(InformationSystem).where(InformationSystem.code == code)).scalar_one_or_none()
         if system is None:
-            system = InformationSystem(code=code, name=name, level=level, description=description,
-                                       owner_agency_id=agencies[owner].id)
+            (operator, purpose, information_kind, served, decision, decision_days_ago, approver, domains,
+             public_addresses, hosting) = data.SYSTEM_DETAILS[code]
+            system = InformationSystem(
+                code=code, name=name, level=level, description=description, owner_agency_id=agencies[owner].id,
+                operator=operator, purpose=purpose, information_kind=information_kind, served=served,
+                level_decision=decision, level_approver=approver, domains=domains,
+                public_addresses=public_addresses, hosting=hosting,
+                level_decision_date=(utcnow() - timedelta(days=decision_days_ago)).date())
             db.session.add(system)
             db.session.flush()
             record(None, "system.create", system, after=snapshot(system, SYSTEM_FIELDS), actor_name="console")

@@ -81,6 +81,7 @@ def register_blueprints(app):
     from .incidents.views import bp as incidents_bp
     from .reports.auditlog.views import bp as audit_bp
     from .reports.compliance.views import bp as compliance_bp
+    from .reports.dossier.views import bp as dossier_bp
     from .rules.views import bp as rules_bp
     from .systems.views import bp as systems_bp
     from .team.views import bp as team_bp
@@ -92,6 +93,7 @@ def register_blueprints(app):
     incident_panels.init_app(app)  # the incidents of each system and server, on their pages
     app.register_blueprint(rules_bp)
     app.register_blueprint(compliance_bp)
+    app.register_blueprint(dossier_bp)  # the level dossier of a system (page and .docx)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
     app.register_blueprint(api_bp)
     app.session_interface = SessionOutsideApi()  # nor is the cookie session even read there

@@ -56,6 +56,7 @@ ACTIONS = {
     "assessment.create": _l("Assessment recorded"),
     "assessment.finding_close": _l("Finding closed"),
     "compliance.export": _l("Compliance figures exported"),
+    "system.dossier": _l("Level dossier downloaded"),
     "rule.create": _l("Rule added"),
     "rule.update": _l("Rule edited"),
     "rule.supersede": _l("Rule ended by a new version"),

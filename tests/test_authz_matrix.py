@@ -240,6 +240,7 @@ MATRIX = [
     ("GET", "/systems/new", row("ok", "deny", "ok", "ok", "ok", "ok")),
     ("POST", "/systems/new", row("done", "deny", "done", "done", "done", "done")),
     ("GET", "/systems/{system}", READ_INCIDENT),
+    ("GET", "/systems/{system}/dossier", READ_INCIDENT),
     ("GET", "/systems/{system}/edit", row("ok", "deny", "ok", "ok", "ok", "hide")),
     ("POST", "/systems/{system}/edit", row("done", "deny", "done", "done", "done", "hide")),
     ("POST", "/systems/{system}/archive", row("done", "deny", "done", "done", "done", "hide")),

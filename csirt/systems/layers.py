@@ -8,10 +8,7 @@ request's size limit) and its row and file are kept together: no row without its
 without its row.
 """
 import logging
-import mimetypes
-import unicodedata
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,9 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import storage
 from ..audit.services import clean, diff, record
 from ..clock import utcnow
-from ..errors import Conflict, DomainError, NotFound, ValidationError, invalid
+from ..errors import Conflict, NotFound, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
+from ..uploads import EvidenceTooLarge, IntegrityFailure, StorageFailure, check_intact, receive  # noqa: F401
 from . import policy
 from .dates import parse_day, today
 from .models import LAYERS, LayerEvidence, LayerRecord
@@ -32,20 +30,7 @@ CREATE_FIELDS = ("layer", "provider", "reference", "valid_from", "valid_to", "ne
 UPDATE_FIELDS = tuple(f for f in CREATE_FIELDS if f != "layer")  # a record stays on its layer
 AUDITED = CREATE_FIELDS + ("last_verified",)
 TEXT_LIMITS = {"provider": 200, "reference": 200, "notes": 5000}
-DESCRIPTION_LIMIT = 500
 CONFLICT = _l("Someone else changed this layer record; reload and try again.")
-
-
-class EvidenceTooLarge(DomainError):
-    status = 413
-
-
-class StorageFailure(DomainError):
-    status = 507  # Insufficient Storage
-
-
-class IntegrityFailure(DomainError):
-    status = 500
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -201,46 +186,19 @@ def verify_layer(actor, record_id, version=None):
 
 # --- evidence --------------------------------------------------------------------------------
 
-def clean_filename(name):
-    """The original name as data only: no path parts, no control characters, bounded length."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    return (name or "evidence")[:200]
-
-
 def add_layer_evidence(actor, record_id, file_storage, description=""):
     """Store an evidence file for the record (`file_storage`: an uploaded file with `stream`,
     `filename` and `mimetype`). The file is written first, then its row in one transaction;
     any failure removes the file again."""
     item = get_layer_record(actor, record_id)
     _editable_system(actor, item.system)
-    stream = getattr(file_storage, "stream", None)
-    filename = getattr(file_storage, "filename", None)
-    if stream is None or not filename:
-        raise ValidationError(_("Choose a file to upload."), errors={"file": _("This field is required.")})
-    description = (description or "").strip()
-    if len(description) > DESCRIPTION_LIMIT:
-        raise invalid({"description": _("At most %(n)d characters.", n=DESCRIPTION_LIMIT)})
-    name = clean_filename(filename)
-    max_bytes = current_app.config["MAX_CONTENT_LENGTH"] or 50 * 1024 * 1024
-    try:
-        stored_name, size, sha256 = storage.save_stream(stream, max_bytes)
-    except ValueError:
-        raise EvidenceTooLarge(_("The upload is too large.")) from None
-    except OSError as err:
-        logger.error("layer evidence could not be written: %s", err)
-        raise StorageFailure(_("The file could not be stored (the disk may be full). Nothing was saved.")) from None
-    if size == 0:
-        storage.remove(stored_name)
-        raise ValidationError(_("The file is empty."), errors={"file": _("The file is empty.")})
-    guessed = mimetypes.guess_type(name)[0]
+    received = receive(getattr(file_storage, "stream", None), getattr(file_storage, "filename", None),
+                       description, getattr(file_storage, "mimetype", None))
+    name, stored_name, size, sha256 = received.name, received.stored_name, received.size, received.sha256
     try:
         evidence = LayerEvidence(record_id=item.id, original_name=name, stored_name=stored_name,
-                                 content_type=(guessed or getattr(file_storage, "mimetype", None)
-                                               or "application/octet-stream")[:100],
-                                 size=size, sha256=sha256, description=description,
-                                 added_by_id=actor.id, added_at=utcnow())
+                                 content_type=received.content_type, size=size, sha256=sha256,
+                                 description=received.description, added_by_id=actor.id, added_at=utcnow())
         db.session.add(evidence)
         db.session.flush()
         record(actor, "layer.evidence_add", evidence,
@@ -262,14 +220,7 @@ def get_layer_evidence(actor, record_id, evidence_id):
     evidence = db.session.get(LayerEvidence, evidence_id) if evidence_id is not None else None
     if evidence is None or evidence.record_id != item.id:
         raise NotFound("layer_evidence")
-    try:
-        actual = storage.sha256_of(evidence.stored_name)
-    except (OSError, ValueError):
-        logger.error("layer evidence file missing: %s", evidence.stored_name)
-        raise IntegrityFailure(_("The evidence file is missing from storage.")) from None
-    if actual != evidence.sha256:
-        logger.error("layer evidence hash mismatch for %s", evidence.id)
-        raise IntegrityFailure(_("The evidence file no longer matches its SHA-256; it was not sent."))
+    check_intact(evidence.stored_name, evidence.sha256)
     record(actor, "layer.evidence_download", evidence, after={"system_id": item.system_id, "record_id": item.id})
     db.session.commit()
     return evidence

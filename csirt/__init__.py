@@ -33,6 +33,7 @@ def create_app(config=None):
     register_template_helpers(app)
     register_commands(app)
     register_security_headers(app)
+    register_playbooks(app)
     return app
 
 
@@ -59,6 +60,7 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     # import models so the metadata knows every table
     from . import scheduler as _scheduler  # noqa: F401  (its lease table)
+    from .alerts import models as _alerts  # noqa: F401  (alerts and alert groups)
     from .audit import models as _audit  # noqa: F401
     from .audit.models import AuditLog, guard_append_only
     from .auth import models as _auth  # noqa: F401
@@ -94,6 +96,9 @@ def register_blueprints(app):
     app.register_blueprint(rules_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(dossier_bp)  # the level dossier of a system (page and .docx)
+    from .alerts.views import bp as alerts_bp
+
+    app.register_blueprint(alerts_bp)  # alerts, playbooks and the "try an alert" dry run
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
     app.register_blueprint(api_bp)
     app.session_interface = SessionOutsideApi()  # nor is the cookie session even read there
@@ -120,6 +125,13 @@ def register_commands(app):
     from .cli import register
 
     register(app)
+
+
+def register_playbooks(app):
+    """Load the alert playbooks once; an invalid file is logged and left out, the app starts."""
+    from .alerts.playbooks import registry
+
+    registry.init_app(app)
 
 
 # Sent on every answer unless the view set its own.

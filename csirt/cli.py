@@ -155,7 +155,8 @@ def tokens_group():
 @click.argument("username")
 @click.option("--name", required=True)
 @click.option("--scope", "scopes", multiple=True, default=["incidents:read"], show_default=True,
-              type=click.Choice(["incidents:read", "incidents:write", "systems:read", "systems:write"]))
+              type=click.Choice(["incidents:read", "incidents:write", "systems:read", "systems:write",
+                                 "alerts:read", "alerts:write"]))
 @click.option("--days", default=90, show_default=True, type=int)
 @with_appcontext
 def tokens_create(username, name, scopes, days):
@@ -252,7 +253,7 @@ def demo_load():
 # what `csirt.demo.load()` counts, in reading order, with singular and plural names
 _DEMO_NOUNS = (("agencies", "agency", "agencies"), ("members", "member", "members"),
                ("systems", "information system", "information systems"), ("servers", "server", "servers"),
-               ("incidents", "incident", "incidents"))
+               ("incidents", "incident", "incidents"), ("alerts", "alert", "alerts"))
 
 
 def _demo_counts(counts, skip_zero=False):
@@ -382,10 +383,14 @@ def _configure_logging():
 
 
 def register(app):
+    from .alerts.cli_commands import add_commands
+    from .alerts.playbooks.cli import playbooks_group
     from .systems.csv_cli import inventory_group
 
+    add_commands(playbooks_group)  # playbooks test, playbooks replay
+
     for command in (users_group, tokens_group, demo_group, backup_group, ensure_admin, serve,
-                    scheduler_command, compliance_group, inventory_group):
+                    scheduler_command, compliance_group, inventory_group, playbooks_group):
         app.cli.add_command(command)
 
 

@@ -11,7 +11,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def resource_dir(name):
-    """`templates` or `migrations`: beside the package in a checkout (editable install), else where
+    """`templates`, `migrations` or `playbooks`: beside the package in a checkout (editable install), else where
     a wheel put them (<prefix>/share/csirt/<name>)."""
     beside = PROJECT_ROOT / name
     if beside.is_dir():
@@ -67,6 +67,16 @@ class Config:
         self.CSIRT_PAGE_SIZE = _env_int("CSIRT_PAGE_SIZE", 25)
         # A protection layer is "expiring" this many days before its valid-to date (csirt/systems/compliance.py).
         self.CSIRT_COMPLIANCE_EXPIRING_DAYS = _env_int("CSIRT_COMPLIANCE_EXPIRING_DAYS", 30)
+        # Alert playbooks (playbooks/README.md): the folder, and how often (seconds) a request may
+        # look whether one of its files changed (csirt/alerts/playbooks/registry.py).
+        self.CSIRT_PLAYBOOKS_DIR = os.environ.get("CSIRT_PLAYBOOKS_DIR") or str(resource_dir("playbooks"))
+        self.CSIRT_PLAYBOOKS_RECHECK_SECONDS = _env_int("CSIRT_PLAYBOOKS_RECHECK_SECONDS", 2)
+        # Alert intake: the largest body (bytes), and how long a worker remembers what the inventory
+        # says about a host (seconds; 0 = ask the database for every alert): csirt/alerts/context.py.
+        self.CSIRT_ALERT_MAX_BYTES = _env_int("CSIRT_ALERT_MAX_BYTES", 2 * 1024 * 1024)
+        self.CSIRT_ALERT_HOST_CACHE_SECONDS = _env_int("CSIRT_ALERT_HOST_CACHE_SECONDS", 60)
+        # The agency (code) an alert's incident goes to when its host is not in the inventory.
+        self.CSIRT_TRIAGE_AGENCY = os.environ.get("CSIRT_TRIAGE_AGENCY", "CSIRT").strip().upper()
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 = none.
         # Only then is the client address in the audit log the real one. Never set it without a proxy:
         # clients could then forge their address.
@@ -99,3 +109,4 @@ class TestConfig(Config):
         self.UPLOAD_FOLDER = str(Path(instance_path) / "evidence")
         self.MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MiB, so the 413 test is cheap
         self.CSIRT_SCHEDULER = False
+        self.CSIRT_ALERT_HOST_CACHE_SECONDS = 0  # the tests change the inventory between alerts

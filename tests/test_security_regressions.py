@@ -122,7 +122,7 @@ def test_the_incident_list_links_carry_only_its_own_arguments(client, auth, make
     for page in (html, second.get_data(as_text=True)):
         assert "javascript:" not in page.lower()
         for link in _links(page):
-            assert not re.search(r"_(scheme|method|external|anchor)|alert|onclick", link), link
+            assert not re.search(r"_(scheme|method|external|anchor)|alert(\(|%28)|onclick", link), link
     assert next_link.startswith("/incidents?") and "#" not in next_link
     assert "limit=1" in next_link and "sort=created" in next_link  # the list's own arguments stay
 
@@ -142,7 +142,7 @@ def test_the_audit_page_links_carry_only_its_own_arguments(app, client, auth, ma
     older = [link for link in _links(html) if "before=" in link]
     assert older and all("action=auth." in link for link in older)
     for link in _links(html):
-        assert not re.search(r"_(scheme|method|external|anchor)|alert|onclick", link), link
+        assert not re.search(r"_(scheme|method|external|anchor)|alert(\(|%28)|onclick", link), link
 
 
 # --- forged page cursors -----------------------------------------------------------------------

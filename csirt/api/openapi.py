@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of /api/v1, built from the same schemas that validate requests."""
 from ..incidents.vocab import CATEGORIES
-from . import inventory_schemas, schemas
+from . import alerts_openapi, inventory_schemas, schemas
 
 LIST_PARAMS = [
     ("status", {"type": "string", "enum": ["", "open", "new", "triaged", "contained", "eradicated",
@@ -40,6 +40,7 @@ EXAMPLES = {
     "NoteCreate": {"body": "Đã chặn dải địa chỉ nguồn trên tường lửa lúc 09:15.", "kind": "action"},
     "StatusChange": {"status": "contained", "note": "Đã cô lập máy chủ khỏi mạng nội bộ.", "version": 4},
     **inventory_schemas.EXAMPLES,
+    **alerts_openapi.EXAMPLES,
 }
 
 LOCATION = {"Location": {"description": "The incident's address, e.g. /api/v1/incidents/42",
@@ -145,6 +146,7 @@ def document(version):
                 "Error": schemas.ERROR_OUT,
                 "Compliance": COMPLIANCE_OUT,
                 **inventory_schemas.COMPONENTS,
+                **alerts_openapi.COMPONENTS,
                 "IncidentPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
                     "next_cursor": {"type": ["string", "null"]}, "total": {"type": "integer"}},
@@ -156,6 +158,7 @@ def document(version):
         },
         "paths": {
             **inventory_schemas.paths(_ok, _errors, _json_body),
+            **alerts_openapi.paths(_ok, _errors, _json_body),
             "/compliance": {
                 "get": {"summary": "Compliance with the four-layer model: the dashboard's figures (scope "
                                    "systems:read)", "operationId": "getCompliance",

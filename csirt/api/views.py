@@ -314,5 +314,6 @@ def change_status(incident_id):
     return jsonify(serialise(incident))
 
 
+from . import alerts as _alerts  # noqa: E402,F401  (alert intake and list: routes on this blueprint)
 from . import compliance as _compliance  # noqa: E402,F401  (its routes join this blueprint)
 from . import inventory as _inventory  # noqa: E402,F401  (systems and servers: routes on this blueprint)

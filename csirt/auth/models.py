@@ -32,7 +32,7 @@ class LoginThrottle(db.Model):
 
 
 # API tokens: random, stored hashed, scoped, expiring, revocable.
-SCOPES = ("incidents:read", "incidents:write", "systems:read", "systems:write")
+SCOPES = ("incidents:read", "incidents:write", "systems:read", "systems:write", "alerts:read", "alerts:write")
 
 
 class ApiToken(db.Model):

@@ -2,7 +2,8 @@
 
 `load()` creates 20 agencies (reusing the `CSIRT` unit), 50 members, 8 information systems, the
 15 shared servers (5 physical, 10 virtual) and 40 incidents spread over every status, category
-and severity, then returns a summary of counts. The data itself lives in `csirt.demo.data`.
+and severity, then a month of alerts routed by the playbooks into more incidents (`demo/alerts.py`),
+and returns a summary of counts. The data itself lives in `csirt.demo.data`.
 
 Password: every demo user gets the password from the environment variable
 ``CSIRT_DEMO_PASSWORD`` (default ``demo-password-2026``). Sign in as e.g. ``nguyen.duc.thang``
@@ -31,6 +32,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
+from ..alerts.models import Alert
 from ..audit.services import record, snapshot
 from ..clock import local_to_utc, moved_to, utc_to_local, utcnow
 from ..errors import DomainError
@@ -46,6 +48,7 @@ from ..team import services as team_services
 from ..team.models import Agency, User
 from ..team.passwords import password_problem
 from . import data
+from .alerts import load_alerts
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo default
 SEED = 2026
@@ -377,7 +380,7 @@ def load():
         raise DomainError(_("The demo data is never loaded into a production installation "
                             "(CSIRT_ENV=production): its members sign in with a published password."))
     password = _demo_password()  # refuse a weak one before creating anything
-    created = {"agencies": 0, "members": 0, "servers": 0, "systems": 0, "incidents": 0}
+    created = {"agencies": 0, "members": 0, "servers": 0, "systems": 0, "incidents": 0, "alerts": 0}
     setup_time = utcnow() - timedelta(days=SETUP_DAYS_AGO)
     locale = nullcontext() if has_request_context() else force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     with locale:
@@ -389,7 +392,10 @@ def load():
         _load_layers(systems, people[data.LAYER_AUTHOR], today)
         _load_snapshots(today)
         _load_incidents(agencies, systems, people, created)
+        alerts, opened = load_alerts(people)  # routed by the playbooks into more incidents
+        created["alerts"] += alerts
+        created["incidents"] += opened
     summary = {"agencies": _count(Agency), "members": _count(User), "servers": _count(Server),
-               "systems": _count(InformationSystem), "incidents": _count(Incident)}
+               "systems": _count(InformationSystem), "incidents": _count(Incident), "alerts": _count(Alert)}
     summary["created"] = created
     return summary

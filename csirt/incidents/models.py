@@ -55,6 +55,9 @@ class Incident(db.Model):
     closed_at = db.Column(db.DateTime)
     resolution = db.Column(db.Text, nullable=False, default="")
     reject_reason = db.Column(db.String(32))
+    # The playbook that opened it (alerts), and the content hash of that playbook's file then.
+    playbook_id = db.Column(db.String(64), index=True)
+    playbook_version = db.Column(db.String(64))
     version = db.Column(db.Integer, nullable=False, default=1)
 
     agency = db.relationship("Agency", lazy="joined")
@@ -70,6 +73,8 @@ class Incident(db.Model):
                               lazy="select", passive_deletes=True)
     servers = db.relationship("Server", secondary=incident_server, order_by="Server.hostname",
                               lazy="select", passive_deletes=True)
+    clocks = db.relationship("IncidentClock", order_by="IncidentClock.id", lazy="select",
+                             passive_deletes=True)
 
     # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -133,6 +138,12 @@ class Task(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     done_at = db.Column(db.DateTime)
     done_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    # A step of a playbook's checklist: its key in the playbook, what to do (Markdown), the role
+    # expected to do it, and whether the incident may close while it is open.
+    step_key = db.Column(db.String(64))
+    detail = db.Column(db.Text, nullable=False, default="")
+    owner_role = db.Column(db.String(20))
+    required = db.Column(db.Boolean, nullable=False, default=False)
 
     owner = db.relationship("User", foreign_keys=[owner_id], lazy="joined")
     done_by = db.relationship("User", foreign_keys=[done_by_id], lazy="joined")
@@ -156,3 +167,21 @@ class Evidence(db.Model):
 
     added_by = db.relationship("User", lazy="joined")
     incident = db.relationship("Incident", back_populates="evidence")
+
+
+class IncidentClock(db.Model):
+    """A regulatory clock running on an incident: a duty of the rules table (`key`) started at
+    `started_at`, due at `due_at` (None when the regime in force has no period for it); stopped
+    when the duty is met (the report was sent)."""
+
+    __tablename__ = "incident_clock"
+
+    id = db.Column(db.Integer, primary_key=True)
+    incident_id = db.Column(db.Integer, db.ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    key = db.Column(db.String(64), nullable=False)
+    started_at = db.Column(db.DateTime, nullable=False)
+    due_at = db.Column(db.DateTime, index=True)
+    stopped_at = db.Column(db.DateTime)
+    started_by = db.Column(db.String(64), nullable=False, default="")  # e.g. "playbook:web-defacement"
+
+    __table_args__ = (db.UniqueConstraint("incident_id", "key", name="uq_incident_clock_incident_key"),)

@@ -225,6 +225,8 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
     if target == "closed" and not note:
         raise ValidationError(_("Closing needs a summary of the outcome and lessons learned."),
                               errors={"note": _("This field is required.")})
+    if target == "closed":
+        _require_steps_done(incident)
     before = snapshot(incident, AUDITED)
     now = utcnow()
     incident.status = target
@@ -245,6 +247,16 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
     record(actor, action, incident, before=changed_before, after=changed_after)
     _commit()
     return incident
+
+
+def _require_steps_done(incident):
+    """An incident closes only when the required steps of its playbook are done (rejecting it
+    as a duplicate or false positive needs no steps)."""
+    waiting = [t.title for t in incident.tasks if t.required and t.done_at is None]
+    if waiting:
+        raise ValidationError(
+            _("Required steps are still open: %(steps)s.", steps="; ".join(waiting)),
+            errors={"status": _("Finish the required steps first.")})
 
 
 def add_note(actor, incident, body, kind="note"):

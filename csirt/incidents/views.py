@@ -8,6 +8,7 @@ from ..clock import local_to_utc, utc_to_local, utcnow
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..forms import ConfirmForm, handle
+from ..rules.keys import label as rule_label
 from ..systems import policy as systems_policy
 from ..systems.models import InformationSystem, Server
 from ..team.models import Agency
@@ -132,11 +133,21 @@ def _render_view(incident, status=200, note_form=None, task_form=None, evidence_
         "incidents/view.html", incident=incident, timeline=timeline,
         note_form=note_form or NoteForm(), task_form=task_form,
         evidence_form=evidence_form or EvidenceForm(), status_form=status_form or StatusForm(),
-        assign_form=assign_form, overdue=overdue, previous_outcome=_previous_outcome(incident, timeline),
+        assign_form=assign_form, overdue=overdue, now=now, rule_label=rule_label,
+        steps_total=sum(1 for t in incident.tasks if t.step_key),
+        steps_done=sum(1 for t in incident.tasks if t.step_key and t.done_at),
+        alert_link=_alert_link(), previous_outcome=_previous_outcome(incident, timeline),
         targets=lifecycle.allowed_targets(incident.status), affected=_affected(incident),
         can_work=can_work,
         can_contribute=policy.can_contribute(current_user, incident),
     ), status
+
+
+def _alert_link():
+    """The address of an alert's page, when the alerts pages are installed."""
+    if "alerts.view" not in current_app.view_functions:
+        return None
+    return lambda alert_id: url_for("alerts.view", alert_id=alert_id)
 
 
 def _affected(incident):

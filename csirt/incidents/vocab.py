@@ -67,6 +67,7 @@ TIMELINE_KINDS = {
     "edit": _l("Edited"),
     "task": _l("Task"),
     "evidence": _l("Evidence"),
+    "alert": _l("Alert"),
 }
 
 

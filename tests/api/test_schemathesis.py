@@ -92,7 +92,8 @@ def seeded(app, make):
         ids.append(incident.id)
     _current["targets"] = _inventory(coordinator, other)
     _row, token = create_token(None, coordinator, "schemathesis",
-                               ["incidents:read", "incidents:write", "systems:read", "systems:write"], 30)
+                               ["incidents:read", "incidents:write", "systems:read", "systems:write",
+                                "alerts:read", "alerts:write"], 30)
     _current.update(app=app, token=token)  # before hypothesis starts drawing cases
     yield ids
     _current.clear()

@@ -4,18 +4,19 @@ import sqlalchemy as sa
 
 
 def _totals(db):
+    from csirt.alerts.models import Alert
     from csirt.incidents.models import Incident
     from csirt.systems.models import InformationSystem, Server
     from csirt.team.models import Agency, User
 
     count = lambda model: db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()  # noqa: E731
     return {"agencies": count(Agency), "members": count(User), "systems": count(InformationSystem),
-            "servers": count(Server), "incidents": count(Incident)}
+            "servers": count(Server), "incidents": count(Incident), "alerts": count(Alert)}
 
 
 def _holds(t):
     return (f"{t['agencies']} agencies, {t['members']} members, {t['systems']} information systems, "
-            f"{t['servers']} servers and {t['incidents']} incidents")
+            f"{t['servers']} servers, {t['incidents']} incidents and {t['alerts']} alerts")
 
 
 def test_demo_load_after_make_run_bootstrap_says_what_it_created_and_what_the_desk_holds(
@@ -31,8 +32,9 @@ def test_demo_load_after_make_run_bootstrap_says_what_it_created_and_what_the_de
     lines = result.output.splitlines()
     assert lines[0] == (
         f"Demo province loaded: {created['agencies']} agencies, {created['members']} members, "
-        f"{created['systems']} information systems, {created['servers']} servers and "
-        f"{created['incidents']} incidents created now; the desk now holds {_holds(after)}.")
+        f"{created['systems']} information systems, {created['servers']} servers, "
+        f"{created['incidents']} incidents and {created['alerts']} alerts created now; "
+        f"the desk now holds {_holds(after)}.")
     assert "{" not in result.output and "'" not in result.output, "no Python dict in the output"
     assert lines[1].startswith("Demo members sign in with the password in CSIRT_DEMO_PASSWORD")
 

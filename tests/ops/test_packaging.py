@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("setup.cfg", "pyproject.toml", "MANIFEST.in", "README.md", "babel.cfg", "csirt", "templates", "migrations")
+SOURCES = ("setup.cfg", "pyproject.toml", "MANIFEST.in", "README.md", "babel.cfg", "csirt", "templates", "migrations",
+           "playbooks")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
 
 
@@ -62,7 +63,8 @@ def test_the_wheel_holds_modules_static_files_and_compiled_translations(wheel):
 def test_the_wheel_installs_every_template_and_migration_under_share(wheel):
     source, names, _output = wheel
     share = {n.split("/data/share/csirt/", 1)[1] for n in names if "/data/share/csirt/" in n}
-    wanted = {p.relative_to(source).as_posix() for folder in ("templates", "migrations")
-              for p in (source / folder).rglob("*") if p.is_file()}
-    assert {"templates/base.html", "migrations/env.py", "migrations/alembic.ini"} <= wanted
+    wanted = {p.relative_to(source).as_posix() for folder in ("templates", "migrations", "playbooks")
+              for p in (source / folder).rglob("*") if p.is_file() and p.name != "README.md"}
+    assert {"templates/base.html", "migrations/env.py", "migrations/alembic.ini",
+            "playbooks/triage-catch-all.yaml"} <= wanted
     assert sorted(wanted - share) == [], "add the missing folders to [options.data_files] in setup.cfg"

@@ -220,7 +220,8 @@ def test_a_row_updates_the_record_with_its_code_and_is_audited(client, auth, coo
     assert systems["IGATE"]["operator"] == "Trung tâm CNTT&TT"  # a column left out keeps its value
     assert systems["IGATE"]["servers"] == ["igate-app01", "ttdl-host01"]
     assert systems["NEW1"]["agency"] == "SYT"
-    update = db.session.execute(db.select(AuditLog).where(AuditLog.action == "system.update").order_by(AuditLog.id)).scalars().all()[-1]
+    update = db.session.execute(db.select(AuditLog).where(AuditLog.action == "system.update")
+                                .order_by(AuditLog.id)).scalars().all()[-1]
     assert update.after == {"name": "Cổng dịch vụ công (mới)", "level": 4, "domains": ["dichvucong.laocai.gov.vn"]}
     summary = db.session.execute(db.select(AuditLog).where(AuditLog.action == "systems.import")).scalar_one()
     assert summary.after["systems"] == {"created": 1, "updated": 1, "unchanged": 0}
@@ -358,7 +359,8 @@ def test_an_archived_record_stays_archived_and_cannot_be_edited_while_archived(c
     systems, _servers = state(db)
     assert systems["OLD_MAIL"]["archived_at"] is None and systems["OLD_MAIL"]["name"] == "Đổi tên"
     assert archived <= utcnow()
-    restored = db.session.execute(db.select(AuditLog).where(AuditLog.action == "system.update").order_by(AuditLog.id)).scalars().all()[-1]
+    restored = db.session.execute(db.select(AuditLog).where(AuditLog.action == "system.update")
+                                .order_by(AuditLog.id)).scalars().all()[-1]
     assert restored.after == {"name": "Đổi tên", "archived_at": None}
 
 

@@ -48,6 +48,7 @@ ACTIONS = {
     "system.export": _l("Information systems exported"),
     "server.export": _l("Servers exported"),
     "systems.import": _l("Information systems and servers imported from CSV"),
+    "alerts.ingest": _l("Alerts received"),
     "layer.create": _l("Protection layer recorded"),
     "layer.update": _l("Protection layer edited"),
     "layer.verify": _l("Protection layer verified"),
@@ -89,6 +90,7 @@ OBJECT_TYPES = {
     "layer_evidence": _l("Layer evidence file"),
     "assessment": _l("Assessment"),
     "finding": _l("Finding"),
+    "alert": _l("Alert"),
 }
 
 CHANNELS = {

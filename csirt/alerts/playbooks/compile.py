@@ -1,0 +1,272 @@
+"""One playbook file → a compiled Playbook (compiled.py), or the list of what is wrong with it.
+
+The order of the checks: read and parse (loader), the JSON Schema (schema), then what a schema
+cannot say: every template parses in the sandbox, uses no "_" name and renders once against a
+sample alert; the matchers compile (matchers.compile_match owns their grammar); the group's field
+names are valid; task keys are unique. Every error of the file is reported, sorted by line.
+"""
+import hashlib
+import re
+from datetime import timedelta
+from typing import NamedTuple
+
+from flask_babel import force_locale
+from jinja2 import TemplateSyntaxError
+
+from . import schema as schema_module
+from .compiled import (
+    Action,
+    Candidate,
+    Escalation,
+    Graded,
+    Group,
+    IncidentSpec,
+    LoadError,
+    LoadFailed,
+    Notify,
+    Playbook,
+    Step,
+    Target,
+    TemplateText,
+    Text,
+)
+from .loader import line_of, parse, read_bytes
+from .templates import ENVIRONMENT, render, sample_variables, static_problem
+
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Compiled(NamedTuple):
+    """What compiling one file gives: the playbook (None when the file has errors), its errors,
+    its version (SHA-256 of its bytes, "" when unreadable) and the line of its `id`."""
+
+    playbook: Playbook | None
+    errors: list
+    version: str
+    id_line: int | None = None
+
+
+# Compiled files by (path, SHA-256 of the bytes): the same bytes always compile to the same
+# immutable result, so an app created again in the same process (the tests create hundreds) or a
+# reload after another file changed does not parse and compile the unchanged files again.
+_CACHE = {}
+_CACHE_MAX = 512
+
+
+def compile_file(path):
+    """Compiled(playbook or None, [LoadError], version, id_line) for the file at `path`."""
+    try:
+        data = read_bytes(path)
+    except LoadFailed as failed:
+        return Compiled(None, list(failed.errors), "")
+    except OSError as err:
+        return Compiled(None, [LoadError(str(path), None, f"cannot read the file: {err.strerror or err}")], "")
+    version = hashlib.sha256(data).hexdigest()
+    key = (str(path), version)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _compile(data, path, version)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
+
+
+def _compile(data, path, version):
+    try:
+        mapping, lines = parse(data, path)
+    except LoadFailed as failed:
+        return Compiled(None, list(failed.errors), version)
+    errors = schema_module.check(mapping, lines, path)
+    if errors:
+        return Compiled(None, errors, version)
+    compiler = _Compiler(path, lines)
+    playbook = compiler.playbook(mapping, version)
+    if compiler.errors:
+        return Compiled(None, sorted(compiler.errors, key=lambda e: (e.line or 0, e.message)), version)
+    return Compiled(playbook, [], version, lines.get(("id",)))
+
+
+def duration(text):
+    """"15m" → timedelta(minutes=15) (the schema has checked the form)."""
+    return timedelta(**{UNITS[text[-1]]: int(text[:-1])})
+
+
+def text(value):
+    """A string or {vi, en} → Text (a missing language falls back to the other)."""
+    if isinstance(value, str):
+        return Text(value, value)
+    value = value or {}
+    vi, en = value.get("vi", ""), value.get("en", "")
+    return Text(vi or en, en or vi)
+
+
+def graded(value):
+    if isinstance(value, str):
+        return Graded(value, {})
+    return Graded(value["default"], {k: v for k, v in value.items() if k != "default"})
+
+
+def _english(message):
+    """A matcher's (lazily translated) message as English text: load errors are kept once for
+    every reader, so they are all written in one language, whichever request caused the reload."""
+    with force_locale("en"):
+        return str(message)
+
+
+def _where_to_path(where):
+    """"match.all[2]" → ("match", "all", 2)."""
+    path = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", str(where or "")):
+        path.append(int(index) if index else name)
+    if path and path[0] != "match":
+        path.insert(0, "match")
+    return tuple(path) or ("match",)
+
+
+class _Compiler:
+    """Compiles the parts of one validated mapping, collecting errors instead of stopping."""
+
+    def __init__(self, path, lines):
+        self.path, self.lines, self.errors = str(path), lines, []
+        self._sample = None
+
+    def error(self, where, message):
+        self.errors.append(LoadError(self.path, line_of(self.lines, where), message))
+
+    def playbook(self, spec, version):
+        match = self.match(spec["match"])
+        group = self.group(spec.get("group"))
+        incident = self.incident(spec["incident"])
+        actions = self.actions(spec.get("actions") or [])
+        return Playbook(id=spec["id"], title=text(spec["title"]), description=text(spec.get("description", "")),
+                        order=spec["order"], cont=spec.get("continue", False), enabled=spec.get("enabled", True),
+                        match=match, group=group, incident=incident, actions=actions, path=self.path,
+                        version=version, spec=spec)
+
+    # --- match and group: the grammar belongs to matchers.py --------------------------------
+    def match(self, spec):
+        from .. import matchers
+
+        try:
+            return matchers.compile_match(spec)
+        except matchers.MatcherError as err:
+            where = getattr(err, "where", None)
+            message = _english(getattr(err, "message", None) or err)
+            self.error(_where_to_path(where), f"{where or 'match'}: {message}")
+            return None
+
+    def group(self, spec):
+        if spec is None:
+            return None
+        from .. import matchers
+
+        for index, name in enumerate(spec["by"]):
+            try:
+                matchers.check_field(name)
+            except matchers.MatcherError as err:
+                self.error(("group", "by", index),
+                           f"group.by[{index}]: {_english(getattr(err, 'message', None) or err)}")
+        window = duration(spec["window"])
+        if not window:
+            self.error(("group", "window"), "group.window: must be longer than 0")
+        return Group(by=tuple(spec["by"]), window=window, on_resolved=spec.get("on_resolved", "note"))
+
+    # --- incident --------------------------------------------------------------------------
+    def incident(self, spec):
+        description = spec.get("description")
+        return IncidentSpec(
+            title=self.template(spec["title"], ("incident", "title")),
+            description=None if description is None else self.template(description, ("incident", "description")),
+            category=spec["category"], sub_type=spec.get("sub_type", ""),
+            severity=graded(spec["severity"]), priority=graded(spec["priority"]),
+            tlp=spec["tlp"], agency=spec["agency"])
+
+    def template(self, value, where):
+        """TemplateText of a text field, each language parsed, checked and tried once."""
+        source = text(value)
+        compiled = {}
+        for lang in ("vi", "en"):
+            string = getattr(source, lang)
+            if lang == "en" and string == source.vi:
+                compiled[lang] = compiled.get("vi")
+                continue
+            node = where + (lang,) if isinstance(value, dict) and lang in value else where
+            compiled[lang] = self._one_template(string, node)
+        return TemplateText(source, compiled["vi"], compiled["en"])
+
+    def _one_template(self, string, where):
+        name = schema_module.field_name(where)
+        try:
+            problem = static_problem(ENVIRONMENT.parse(string))
+            if problem:
+                self.error(where, f"{name}: template refused: {problem}")
+                return None
+            template = ENVIRONMENT.from_string(string)
+        except TemplateSyntaxError as err:
+            at = f" (template line {err.lineno})" if err.lineno and err.lineno > 1 else ""
+            self.error(where, f"{name}: template syntax error{at}: {err.message}")
+            return None
+        if self._sample is None:
+            self._sample = sample_variables()
+        try:
+            render(template, self._sample)
+        except Exception as err:  # noqa: BLE001 - any failure of the trial render refuses the template
+            self.error(where, f"{name}: template refused: {type(err).__name__}: {err}")
+            return None
+        return template
+
+    # --- actions ---------------------------------------------------------------------------
+    def actions(self, items):
+        out, keys = [], {}
+        for index, item in enumerate(items):
+            ((name, value),) = item.items()
+            where = ("actions", index, name)
+            out.append(Action(name, getattr(self, f"_action_{name}")(value, where, keys)))
+        return tuple(out)
+
+    def _action_assign(self, value, where, keys):
+        return tuple(Candidate(kind, name) for item in value for kind, name in item.items())
+
+    def _action_tasks(self, value, where, keys):
+        steps = []
+        for index, item in enumerate(value):
+            key = item["key"]
+            if key in keys:
+                self.error(where + (index, "key"),
+                           f"{schema_module.field_name(where + (index, 'key'))}: task key '{key}' is "
+                           f"used twice (first at line {keys[key]})")
+            keys.setdefault(key, line_of(self.lines, where + (index, "key")))
+            steps.append(Step(key=key, title=text(item["title"]), detail=text(item.get("detail", "")),
+                              owner_role=item.get("owner_role"),
+                              due=duration(item["due"]) if "due" in item else None,
+                              required=item.get("required", False)))
+        return tuple(steps)
+
+    def _action_clocks(self, value, where, keys):
+        return tuple(value)
+
+    def _action_note(self, value, where, keys):
+        return self.template(value, where)
+
+    def _action_link_affected(self, value, where, keys):
+        return value
+
+    def _action_notify(self, value, where, keys):
+        return Notify(to=_targets(value["to"]), channels=tuple(value["channels"]),
+                      on=tuple(value.get("on", ("opened",))))
+
+    def _action_escalate(self, value, where, keys):
+        return tuple(Escalation(after=duration(step["after"]), to=_targets(step["to"]),
+                                channels=tuple(step["channels"])) for step in value)
+
+
+def _targets(items):
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(Target(item, None))
+        else:
+            ((kind, value),) = item.items()
+            out.append(Target(kind, value))
+    return tuple(out)

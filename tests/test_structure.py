@@ -79,3 +79,20 @@ def test_the_layout_check_tells_the_package_from_a_shared_module(tmp_path):
     sample = tmp_path / "csirt" / "incidents" / "probe.py"
     sample.write_text("from .. import version\nfrom .. import storage\nfrom ..storage import x\n")
     assert _targets(sample, tmp_path) == {"csirt", "csirt.storage"}
+
+
+ROUTER = ["alerts/routing.py", "alerts/matchers.py", "alerts/canonical.py", "alerts/decision.py",
+          *(f"alerts/playbooks/{p.name}" for p in sorted((PACKAGE / "alerts" / "playbooks").glob("*.py")))]
+
+
+@pytest.mark.parametrize("module", ROUTER)
+def test_the_router_and_the_playbooks_reach_no_database(module):
+    """ARCHITECTURE.md: the router is a pure function and the playbooks are data; neither imports
+    the database, a model or a service (the executor applies the decision)."""
+    path = PACKAGE / module
+    allowed = ("csirt.alerts.", "csirt.clock", "csirt.rules.keys", "csirt.incidents.vocab", "csirt.team.models")
+    bad = [t for t in _targets(path) if t.startswith("csirt") and not t.startswith(allowed)]
+    bad += [m for m, _n in _imports(path) if m.startswith(("sqlalchemy", "flask_sqlalchemy"))]
+    db_modules = ("csirt.alerts.models", "csirt.alerts.intake", "csirt.alerts.executor", "csirt.alerts.context")
+    bad += [t for t in _targets(path) if t.startswith(db_modules)]
+    assert not bad, f"csirt/{module} imports {bad}"

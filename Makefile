@@ -54,13 +54,15 @@ wheel: install
 ## endpoint on PostgreSQL (bench/api.py; wrk, a Debian package, is installed if missing), then the
 ## compliance dashboard at national scale beside its raw SQL (bench/compliance.py, PostgreSQL), then
 ## alert routing and intake (bench/alerts.py: routing in process, single and batch POST beside a bare
-## INSERT, 16 clients posting one alert at once; PostgreSQL, wrk).
+## INSERT, 16 clients posting one alert at once; PostgreSQL, wrk), then a serious alert's page: POST →
+## e-mail and webhook received (bench/notify.py: gunicorn + `csirt scheduler`, local receivers).
 bench: install
 	@$(MAKE) --no-print-directory system-packages APT_PACKAGES=wrk
 	$(BIN)/python bench/incident_list.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/compliance.py
 	$(BIN)/python bench/alerts.py
+	$(BIN)/python bench/notify.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

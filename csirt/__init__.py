@@ -66,11 +66,16 @@ def register_extensions(app):
     from .auth import models as _auth  # noqa: F401
     from .incidents import models as _incidents  # noqa: F401
     from .incidents.models import TimelineEntry
+    from .notify import models as _notify  # noqa: F401  (the outbox, contact methods, quiet hours)
+    from .notify import wake as notify_wake
+    from .oncall import escalation_models as _escalations  # noqa: F401  (an incident's escalation)
+    from .oncall import models as _oncall  # noqa: F401  (rotations, overrides, calendar feeds)
     from .rules import models as _rules  # noqa: F401
     from .systems import models as _systems  # noqa: F401
     from .team import models as _team  # noqa: F401
 
     guard_append_only(AuditLog, TimelineEntry)
+    notify_wake.init_app(app)  # wake the outbox's delivery loop when a transaction that wrote to it commits
 
 
 def register_blueprints(app):
@@ -99,6 +104,15 @@ def register_blueprints(app):
     from .alerts.views import bp as alerts_bp
 
     app.register_blueprint(alerts_bp)  # alerts, playbooks and the "try an alert" dry run
+    from .oncall.views import bp as oncall_bp
+
+    app.register_blueprint(oncall_bp)  # rotations, the calendar, overrides, iCalendar feeds
+    from .oncall.ack_views import bp as ack_bp
+
+    app.register_blueprint(ack_bp)  # acknowledge (page, one-click link) and the responder's page
+    from .notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)  # my notifications and the outbox
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
     app.register_blueprint(api_bp)
     app.session_interface = SessionOutsideApi()  # nor is the cookie session even read there
@@ -113,12 +127,14 @@ def register_error_handlers(app):
 
 def register_template_helpers(app):
     from .incidents import display
+    from .oncall import labels as oncall_labels
     from .team import labels
     from .templating import register
 
     register(app)
     display.register(app)
     labels.register(app)
+    oncall_labels.register(app)
 
 
 def register_commands(app):

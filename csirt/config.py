@@ -77,6 +77,24 @@ class Config:
         self.CSIRT_ALERT_HOST_CACHE_SECONDS = _env_int("CSIRT_ALERT_HOST_CACHE_SECONDS", 60)
         # The agency (code) an alert's incident goes to when its host is not in the inventory.
         self.CSIRT_TRIAGE_AGENCY = os.environ.get("CSIRT_TRIAGE_AGENCY", "CSIRT").strip().upper()
+        # Notifications (csirt/notify): the outbox's delivery, its channels and the links in messages.
+        self.CSIRT_BASE_URL = os.environ.get("CSIRT_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.CSIRT_SMTP_HOST = os.environ.get("CSIRT_SMTP_HOST", "localhost")
+        self.CSIRT_SMTP_PORT = _env_int("CSIRT_SMTP_PORT", 25)
+        self.CSIRT_SMTP_USER = os.environ.get("CSIRT_SMTP_USER", "")
+        self.CSIRT_SMTP_PASSWORD = os.environ.get("CSIRT_SMTP_PASSWORD", "")
+        self.CSIRT_SMTP_STARTTLS = _env_bool("CSIRT_SMTP_STARTTLS", False)
+        self.CSIRT_SMTP_FROM = os.environ.get("CSIRT_SMTP_FROM", "csirt@localhost")
+        self.CSIRT_SMTP_TIMEOUT = _env_int("CSIRT_SMTP_TIMEOUT", 10)
+        # CIDRs (comma-separated) that webhooks may reach although private or loopback; metadata never.
+        self.CSIRT_WEBHOOK_ALLOWED_NETWORKS = os.environ.get("CSIRT_WEBHOOK_ALLOWED_NETWORKS", "")
+        self.CSIRT_WEBHOOK_TIMEOUT_SECONDS = _env_int("CSIRT_WEBHOOK_TIMEOUT_SECONDS", 10)
+        self.CSIRT_TELEGRAM_API_BASE = os.environ.get("CSIRT_TELEGRAM_API_BASE", "https://api.telegram.org")
+        self.CSIRT_TELEGRAM_BOT_TOKEN = os.environ.get("CSIRT_TELEGRAM_BOT_TOKEN", "")
+        self.CSIRT_NOTIFY_MAX_ATTEMPTS = _env_int("CSIRT_NOTIFY_MAX_ATTEMPTS", 8)
+        self.CSIRT_NOTIFY_POLL_SECONDS = _env_int("CSIRT_NOTIFY_POLL_SECONDS", 10)
+        self.CSIRT_NOTIFY_CLAIM_SECONDS = _env_int("CSIRT_NOTIFY_CLAIM_SECONDS", 120)
+        self.CSIRT_ACK_LINK_HOURS = _env_int("CSIRT_ACK_LINK_HOURS", 24)
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 = none.
         # Only then is the client address in the audit log the real one. Never set it without a proxy:
         # clients could then forge their address.

@@ -66,10 +66,32 @@ def _compliance_snapshot():
     run()
 
 
+def _notify_deliver():
+    from .notify.jobs import deliver_job
+
+    deliver_job()  # the outbox's polling fallback; also keeps its woken delivery loop running
+
+
+def _layer_expiry_notices():
+    from .systems.expiry_notices import run
+
+    run()
+    db.session.commit()
+
+
+def _escalate():
+    from .oncall.escalation import run_due
+
+    run_due()
+
+
 # (stable id, function, seconds between runs). Later issues add checks, escalations, outbox...
 JOBS = [
     ("purge-sessions", _purge_sessions, 3600),
     ("compliance-snapshot", _compliance_snapshot, 6 * 3600),  # reports/compliance/jobs.py
+    ("notify-deliver", _notify_deliver, 15),  # notify/jobs.py
+    ("escalate", _escalate, 15),  # oncall/escalation.py: due steps of unacknowledged incidents
+    ("layer-expiry-notices", _layer_expiry_notices, 6 * 3600),  # systems/expiry_notices.py
 ]
 
 
@@ -213,6 +235,9 @@ class Runner:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=wait)
             self._scheduler = None
+        from .notify.jobs import stop_loop
+
+        stop_loop(self.app)  # its message in flight is finished and marked sent first
         if self.holding:
             with self.app.app_context():
                 try:

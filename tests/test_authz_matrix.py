@@ -21,6 +21,7 @@ from csirt.clock import freeze, utcnow
 from csirt.incidents import evidence as evidence_service
 from csirt.incidents import tasks as task_service
 from csirt.incidents.models import Evidence, Incident, Task, TimelineEntry
+from csirt.notify.models import ContactMethod, Notification, NotifyPreference
 from csirt.systems import assessments as assessment_services
 from csirt.systems import layers as layer_services
 from csirt.systems import services as system_services
@@ -80,12 +81,15 @@ def world(app, make, db):
                      labels={"kind": "test"}, occurred_at=utcnow(), agency_id=own.id, server_id=server.id,
                      reporter_id=users["coordinator"].id)
     db.session.add(alert)
+    dead = Notification(event="incident.opened", user_id=target.id, channel="email", address="t@own.gov.vn",
+                        locale="vi", context={}, status="dead", attempts=8, last_error="refused")
+    db.session.add(dead)
     db.session.commit()
     db.session.refresh(incident)
     ids = {"alert": alert.id, "incident": incident.id, "task": task.id, "evidence": item.id, "target": target.id,
            "dormant": dormant.id, "own": own.id, "other": other.id, "token": token.id,
            "system": system.id, "server": server.id, "layer": layer.id, "layer_file": layer_file.id,
-           "finding": finding.id}
+           "finding": finding.id, "notification": dead.id}
     return SimpleNamespace(unit=unit, own=own, other=other, users=users, target=target, dormant=dormant,
                            incident=incident, task=task, evidence=item, token=token, ids=ids)
 
@@ -112,6 +116,9 @@ def fingerprint(db):
         q(db.select(Assessment.id).order_by(Assessment.id)),
         q(db.select(Finding.id, Finding.closed_on).order_by(Finding.id)),
         q(db.select(AlertRow.id).order_by(AlertRow.id)),
+        q(db.select(ContactMethod.id, ContactMethod.enabled).order_by(ContactMethod.id)),
+        q(db.select(NotifyPreference.user_id, NotifyPreference.quiet_start)),
+        q(db.select(Notification.id, Notification.status).order_by(Notification.id)),
     )
 
 
@@ -194,6 +201,11 @@ FORMS = {
 }
 # POSTs that are allowed yet change nothing: the dry run of an alert.
 READ_ONLY_POSTS = ("/playbooks/try",)
+FORMS.update({
+    "/notifications/methods": lambda w: {"channel": "telegram", "address": "-1001", "label": ""},
+    "/notifications/quiet": lambda w: {"quiet_start": "22:00", "quiet_end": "06:00"},
+    "/notifications/outbox/{notification}/retry": lambda w: {},
+})
 
 # --- the matrix ---------------------------------------------------------------------------
 # ok: 200; done: 302 to somewhere else than /login; deny: 403; hide: 404; login: 302 to /login.
@@ -294,6 +306,11 @@ MATRIX = [
     ("GET", "/account/tokens", EVERYONE),
     ("POST", "/account/tokens", EVERYONE),  # answers 200 with the new token shown once
     ("POST", "/account/tokens/{token}/revoke", row("done", "hide", "hide", "hide", "hide", "hide")),
+    ("GET", "/notifications", EVERYONE),
+    ("POST", "/notifications/methods", row(*["done"] * 6)),
+    ("POST", "/notifications/quiet", row(*["done"] * 6)),
+    ("GET", "/notifications/outbox", row("ok", "deny", "ok", "deny", "deny", "deny")),
+    ("POST", "/notifications/outbox/{notification}/retry", row("done", "deny", "done", "deny", "deny", "deny")),
 ]
 
 CASES = [pytest.param(role, method, path, expected[role], id=f"{role}-{method}-{path}")

@@ -97,3 +97,31 @@ def test_the_router_and_the_playbooks_reach_no_database(module):
     db_modules = ("csirt.alerts.models", "csirt.alerts.intake", "csirt.alerts.executor", "csirt.alerts.context")
     bad += [t for t in _targets(path) if t.startswith(db_modules)]
     assert not bad, f"csirt/{module} imports {bad}"
+
+
+def test_the_outbox_sits_below_alerts_incidents_and_on_call():
+    """ARCHITECTURE.md: alerts, incidents and on-call write to the outbox; the outbox imports none
+    of them (it knows users, not incidents)."""
+    bad = [f"{p.relative_to(PACKAGE)}: {t}" for p in _files(PACKAGE / "notify") for t in _targets(p)
+           if t.startswith(("csirt.alerts", "csirt.incidents", "csirt.oncall"))]
+    assert not bad, bad
+
+
+PURE_ONCALL = ["oncall/schedule.py", "oncall/calendar.py", "notify/decide.py"]
+
+
+@pytest.mark.parametrize("module", PURE_ONCALL)
+def test_who_is_on_call_and_whether_to_notify_are_pure(module):
+    """Who is on call at an instant and whether (and when) to notify are computed without the
+    database or Flask, so they are tested alone with any clock."""
+    path = PACKAGE / module
+    bad = [t for t in _targets(path) if t.startswith("csirt")]
+    bad += [m for m, _n in _imports(path) if m.startswith(("sqlalchemy", "flask"))]
+    assert not bad, f"csirt/{module} imports {bad}"
+
+
+def test_incidents_never_import_on_call_or_alerts():
+    """On-call (escalation, acknowledgement) and alerts build on incidents, never the reverse."""
+    bad = [f"{p.relative_to(PACKAGE)}: {t}" for p in _files(PACKAGE / "incidents") for t in _targets(p)
+           if t.startswith(("csirt.oncall", "csirt.alerts"))]
+    assert not bad, bad

@@ -4,19 +4,16 @@
   role: they see every incident, which covers "may see this one");
 - role: among the active users of that role (a WORKERS role), the one with the fewest open
   incidents assigned, ties by id (the lowest first);
-- rotation: asked of `ROTATION_RESOLVERS`, which the on-call rotations fill; until then nobody is
-  on call and the executor notes it and tries the next candidate.
+- rotation: whoever is on call now on that rotation's layer (csirt/oncall; the first layer when
+  the candidate names none); nobody (or no such rotation) is noted and the next candidate tried.
 """
 from sqlalchemy import func
 
 from ..extensions import db
 from ..incidents import lifecycle
 from ..incidents.models import Incident
+from ..oncall.resolve import on_call as _on_call
 from ..team.models import WORKERS, User
-
-# Callables resolver(rotation_name, at) → User or None, asked in order; filled by the on-call
-# package at start. Empty today: every rotation answers "no on-call schedule yet".
-ROTATION_RESOLVERS = []
 
 
 def by_person(username):
@@ -39,11 +36,10 @@ def by_role(role):
     return db.session.get(User, row[0]) if row else None
 
 
-def by_rotation(name, at):
-    for resolver in ROTATION_RESOLVERS:
-        user = resolver(name, at)
-        if user is not None and user.active and user.role in WORKERS:
-            return user
+def by_rotation(name, at, layer=None):
+    user = _on_call(name, at, layer=layer)
+    if user is not None and user.active and user.role in WORKERS:
+        return user
     return None
 
 
@@ -57,10 +53,7 @@ def pick(candidates, at):
         elif candidate.kind == "role":
             user = by_role(candidate.value)
         elif candidate.kind == "rotation":
-            user = by_rotation(candidate.value, at)
-            if user is None and not ROTATION_RESOLVERS:
-                notes.append(("rotation_unstaffed", candidate.value))
-                continue
+            user = by_rotation(candidate.value, at, getattr(candidate, "layer", None))
         else:
             user = None
         if user is not None:

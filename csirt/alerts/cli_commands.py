@@ -69,7 +69,8 @@ def _offset(moment, now):
 
 
 def _targets(targets):
-    return ", ".join(t.kind if t.value is None else f"{t.kind}:{t.value}" for t in targets)
+    return ", ".join(t.kind if t.value is None else f"{t.kind}:{t.value}" + (f"/{t.layer}" if t.layer else "")
+                     for t in targets)
 
 
 def _echo_plan(number, total, result, now):

@@ -154,8 +154,8 @@ def match_summary(spec):
 CHANNELS = {"email": "email", "telegram": "Telegram", "webhook": "webhook"}
 
 
-def who(kind, value=None):
-    """A candidate or target in words."""
+def who(kind, value=None, layer=None, notify=False):
+    """A candidate (`notify` False) or a notification target (True) in words."""
     if kind == "assignee":
         return _("the assignee")
     if kind == "agency_contact":
@@ -163,8 +163,12 @@ def who(kind, value=None):
     if kind == "person":
         return _('the member "%(name)s"', name=value)
     if kind == "role":
+        if notify:
+            return _("every active %(role)s", role=role_label(value))
         return _("a %(role)s (the least loaded)", role=role_label(value))
     if kind == "rotation":
+        if layer:
+            return _('the on-call person of the "%(name)s" rotation, layer %(layer)s', name=value, layer=layer)
         return _('the on-call person of the "%(name)s" rotation', name=value)
     return f"{kind} {value or ''}".strip()
 
@@ -231,7 +235,7 @@ def readable(book, locale, agencies=None):
     for action in book.actions:
         name, value = action.name, action.value
         if name == "assign":
-            out["assign"] += [who(c.kind, c.value) for c in value]
+            out["assign"] += [who(c.kind, c.value, c.layer) for c in value]
         elif name == "tasks":
             out["steps"] += [{"key": s.key, "title": s.title.get(locale),
                               "detail": s.detail.get(locale) if s.detail else "",
@@ -248,16 +252,17 @@ def readable(book, locale, agencies=None):
             out["notify"].append(notify_words(value))
         elif name == "escalate":
             out["escalate"] += escalation_words(value)
+            out["escalate_repeat"] = getattr(value, "repeat", 0)
     return out
 
 
 def notify_words(notify):
     return {"on": ", ".join(ON_WORDS[o]() if o in ON_WORDS else o for o in notify.on),
-            "to": ", ".join(who(t.kind, t.value) for t in notify.to),
+            "to": ", ".join(who(t.kind, t.value, t.layer, notify=True) for t in notify.to),
             "channels": channels(notify.channels)}
 
 
 def escalation_words(steps_):
     """The escalation as a timeline: [{"after": "15 min", "to": ..., "channels": ...}, ...]."""
-    return [{"after": duration(s.after), "to": ", ".join(who(t.kind, t.value) for t in s.to),
+    return [{"after": duration(s.after), "to": ", ".join(who(t.kind, t.value, t.layer, notify=True) for t in s.to),
              "channels": channels(s.channels)} for s in steps_]

@@ -28,17 +28,20 @@ from ..incidents import from_alerts
 from ..incidents.models import Incident
 from ..rules import lookup as rules
 from ..team.models import Agency
-from . import assignees
+from . import assignees, paging
 from .models import Alert, AlertGroup
 from .playbooks.templates import variables
 
 logger = logging.getLogger(__name__)
 
-PLANNED = ("notify", "escalate")  # shown and recorded now, run by the on-call outbox
+PLANNED = ("notify", "escalate")  # written by paging.py (outbox, escalation), recorded in the summary
 
 
 def _target(target):
-    return {"kind": target.kind, "value": target.value}
+    out = {"kind": target.kind, "value": target.value}
+    if getattr(target, "layer", None):
+        out["layer"] = target.layer
+    return out
 
 
 def summary(decision):
@@ -59,12 +62,13 @@ def summary(decision):
             out["escalate"] += [{"playbook": owner.id, "after": int(step.after.total_seconds()),
                                  "to": [_target(t) for t in step.to], "channels": list(step.channels)}
                                 for step in action.value]
+            if getattr(action.value, "repeat", 0):
+                out["escalate_repeat"] = action.value.repeat
     return out
 
 
 NOTES = {
-    "rotation_unstaffed": lambda v: _("rotation %(name)s: no on-call schedule yet", name=v),
-    "rotation_nobody": lambda v: _("rotation %(name)s: nobody on call", name=v),
+    "rotation_nobody": lambda v: _("rotation %(name)s: nobody on call, or no such rotation", name=v),
     "role_nobody": lambda v: _("role %(name)s: no active member", name=v),
     "person_nobody": lambda v: _("person %(name)s: not an active member of the response team", name=v),
     "nobody_assigned": lambda v: _("no candidate found: the incident is unassigned"),
@@ -177,6 +181,7 @@ class Executor:
             group.last_at = max(group.last_at, alert.occurred_at)
             if alert.fingerprint not in group.firing:
                 group.firing = [*group.firing, alert.fingerprint]
+            paging.followed(group.incident_id, alert, decision, "joined", self.now)
             return self._result("joined", group.incident_id)
         incident, notes = self._open(alert_id, alert, decision)
         if group is not None:
@@ -195,6 +200,7 @@ class Executor:
         if not incident_id or not self._is_open(incident_id):
             return self._result("resolved", incident_id)
         self.pending.setdefault(incident_id, []).append(_alert_entry(alert_id, alert))
+        paging.followed(incident_id, alert, decision, "resolved", self.now)
         notes = []
         if group is not None and decision.on_resolved == "close" and not group.firing:
             self._flush(incident_id)
@@ -273,6 +279,7 @@ class Executor:
         if opening["assignee_id"] is None and any(a.name == "assign" for _o, a in decision.actions()):
             notes.append(("nobody_assigned", ""))
         incident = from_alerts.open_from_playbook(self.actor, opening)
+        paging.opened(incident, alert, decision, self.now, notes)
         self.incidents[incident.id] = [incident.status, incident.reference, incident.agency_id]
         return incident, notes
 
@@ -311,7 +318,7 @@ class Executor:
             if value:
                 opening["server_ids"] = [facts.server_id] if facts.server_id else []
                 opening["system_ids"] = list(facts.system_ids)
-        # notify and escalate: planned in the summary (see `summary`), run by the on-call issue
+        # notify and escalate: written by paging.opened once the incident exists
 
 
 def insert_ignore(dialect, table, keys):

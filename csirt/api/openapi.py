@@ -143,6 +143,11 @@ def document(version):
                 "IncidentUpdate": schemas.INCIDENT_UPDATE,
                 "NoteCreate": schemas.NOTE_CREATE,
                 "StatusChange": schemas.STATUS_CHANGE,
+                "Acknowledgement": {
+                    "type": "object", "required": ["id", "reference", "first", "acknowledged_at", "acknowledged_by"],
+                    "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
+                                   "first": {"type": "boolean"}, "acknowledged_at": {"type": "string"},
+                                   "acknowledged_by": {"type": ["object", "null"]}}},
                 "Error": schemas.ERROR_OUT,
                 "Compliance": COMPLIANCE_OUT,
                 **inventory_schemas.COMPONENTS,
@@ -201,6 +206,13 @@ def document(version):
                          "requestBody": _json_body("StatusChange"),
                          "responses": {**_ok(200, "#/components/schemas/Incident", "Changed"),
                                        **_errors(400, 401, 403, 404, 409, 413)}},
+            },
+            "/incidents/{incident_id}/acknowledge": {
+                "parameters": [ID_PARAM],
+                "post": {"summary": "Acknowledge the incident (stops its escalation)", "operationId": "acknowledge",
+                         "responses": {**_ok(200, "#/components/schemas/Acknowledgement",
+                                             "Acknowledged (`first` is false when someone already had)"),
+                                       **_errors(401, 403, 404)}},
             },
         },
     }

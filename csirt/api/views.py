@@ -314,6 +314,19 @@ def change_status(incident_id):
     return jsonify(serialise(incident))
 
 
+@bp.post("/incidents/<int:incident_id>/acknowledge")
+@scope("incidents:write")
+def acknowledge(incident_id):
+    """Acknowledge the incident as the token's user: stops its escalation (the first time)."""
+    from ..oncall import ack  # the API face of acknowledgement only
+
+    incident = _visible(incident_id)
+    first = ack.acknowledge(g.api_user, incident, via="api")
+    return jsonify({"id": incident.id, "reference": incident.reference, "first": first,
+                    "acknowledged_at": _iso(incident.acknowledged_at),
+                    "acknowledged_by": _person(db.session.get(User, incident.acknowledged_by_id))})
+
+
 from . import alerts as _alerts  # noqa: E402,F401  (alert intake and list: routes on this blueprint)
 from . import compliance as _compliance  # noqa: E402,F401  (its routes join this blueprint)
 from . import inventory as _inventory  # noqa: E402,F401  (systems and servers: routes on this blueprint)

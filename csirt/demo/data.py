@@ -543,3 +543,16 @@ INCIDENTS = (
          servers="dc-bak-01", ago=0, hour=6, by="coordinator", source="check", status="new",
          description="Kiểm tra định kỳ phát hiện 3 điểm khôi phục gần nhất đã bị xóa khỏi kho sao lưu."),
 )
+
+
+# The demo's on-call rotation (key named by the playbooks' `{rotation: responders}`): weekly,
+# hand-over on Monday at 08:00 in Hà Nội time; the CSIRT's and VNPT's responders take the primary
+# turns, the CSIRT's coordinators back them up as the secondary.
+ROTATION = {
+    "key": "responders", "name": "Trực ứng cứu", "time_zone": "Asia/Ho_Chi_Minh", "handover_time": "08:00",
+    "shift_kind": "weekly",
+    "description": "Trực ứng cứu sự cố 24/7 của Đội ứng cứu sự cố tỉnh: người trực chính tiếp nhận và "
+                   "xử lý cảnh báo; người trực dự phòng được chuyển cấp khi trực chính chưa tiếp nhận.",
+    "layers": (("primary", ("Đỗ Văn Hùng", "Bùi Thanh Sơn", "Đặng Minh Quang", "Ngô Thị Mai", "Trịnh Quang Huy")),
+               ("secondary", ("Trần Quốc Khánh", "Phạm Thị Lan", "Nguyễn Đức Thắng"))),
+}

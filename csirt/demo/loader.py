@@ -40,6 +40,8 @@ from ..extensions import db
 from ..incidents import services as incident_services
 from ..incidents import tasks as incident_tasks
 from ..incidents.models import Incident
+from ..oncall import services as oncall_services
+from ..oncall.models import Rotation
 from ..reports.compliance.jobs import previous_month, take_snapshot
 from ..systems import policy as systems_policy
 from ..systems.compliance import month_start
@@ -368,6 +370,18 @@ def _load_incidents(agencies, systems, people, created):
             heapq.heappush(pending, (following, index, history))
 
 
+def _load_rotation(people, since):
+    """The two-layer weekly rotation over the responders, running since the Monday on or before
+    `since`; skipped when a rotation with its key exists."""
+    spec = data.ROTATION
+    if db.session.execute(db.select(Rotation.id).where(Rotation.key == spec["key"])).first():
+        return
+    layers = [{"name": name, "members": [people[username_for(full)].id for full in names]}
+              for name, names in spec["layers"]]
+    oncall_services.create_rotation(None, {**{k: v for k, v in spec.items() if k != "layers"}, "layers": layers,
+                                           "starts_on": since - timedelta(days=since.weekday()), "active": True})
+
+
 def load():
     """Load the demo province; returns totals in the database and what this call created.
 
@@ -392,6 +406,7 @@ def load():
         _load_layers(systems, people[data.LAYER_AUTHOR], today)
         _load_snapshots(today)
         _load_incidents(agencies, systems, people, created)
+        _load_rotation(people, utc_to_local(setup_time).date())
         alerts, opened = load_alerts(people)  # routed by the playbooks into more incidents
         created["alerts"] += alerts
         created["incidents"] += opened

@@ -56,6 +56,10 @@ class Incident(db.Model):
     resolution = db.Column(db.Text, nullable=False, default="")
     reject_reason = db.Column(db.String(32))
     # The playbook that opened it (alerts), and the content hash of that playbook's file then.
+    # the first acknowledgement (page, API or a notification's link): it stops the escalation;
+    # acknowledged_at - created_at is the time to acknowledge the manager views read
+    acknowledged_at = db.Column(db.DateTime)
+    acknowledged_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     playbook_id = db.Column(db.String(64), index=True)
     playbook_version = db.Column(db.String(64))
     version = db.Column(db.Integer, nullable=False, default=1)
@@ -63,6 +67,7 @@ class Incident(db.Model):
     agency = db.relationship("Agency", lazy="joined")
     reporter = db.relationship("User", foreign_keys=[reporter_id], lazy="joined")
     assignee = db.relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    acknowledged_by = db.relationship("User", foreign_keys=[acknowledged_by_id], lazy="select")
     timeline = db.relationship("TimelineEntry", back_populates="incident", order_by="TimelineEntry.id",
                                lazy="dynamic", passive_deletes=True)
     tasks = db.relationship("Task", back_populates="incident", order_by="Task.id",

@@ -17,7 +17,7 @@ from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
 from ..team.models import Agency, User
-from . import lifecycle, links, policy
+from . import lifecycle, links, notices, policy
 from .models import Incident, TimelineEntry
 from .references import next_reference
 from .validation import clean_incident
@@ -188,6 +188,7 @@ def update_incident(actor, incident, data, expected_version=None):
     flag_modified(incident, "updated_at")  # a change of links alone must raise the version too
     if incident.assignee_id != old_assignee:
         _assignment(incident, actor, old_assignee, incident.assignee_id)
+        notices.assigned(actor, incident, db.session.get(User, incident.assignee_id) if incident.assignee_id else None)
     other = sorted(k for k in changed_after if k != "assignee_id")
     if other:
         append_timeline(incident, actor, "edit", data={"fields": other})
@@ -242,6 +243,7 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
         incident.reject_reason = None
     append_timeline(incident, actor, "status", body=note,
               data={"from": current, "to": target, "reason": reason if target == "rejected" else None})
+    notices.status_changed(actor, incident, current, target)
     changed_before, changed_after = diff(before, snapshot(incident, AUDITED))
     action = "incident.reopen" if lifecycle.is_reopen(current, target) else "incident.status"
     record(actor, action, incident, before=changed_before, after=changed_after)

@@ -68,6 +68,9 @@ TIMELINE_KINDS = {
     "task": _l("Task"),
     "evidence": _l("Evidence"),
     "alert": _l("Alert"),
+    "acknowledged": _l("Acknowledged"),
+    "escalation": _l("Escalation"),
+    "notified": _l("Notified"),
 }
 
 

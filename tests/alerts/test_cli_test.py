@@ -45,7 +45,7 @@ def test_the_plan_shows_the_incident_assignees_tasks_clocks_notify_and_escalatio
     assert "    title: Tấn công web vào 127.0.20.11" in out  # written in the default language, as it would be
     assert "category malware, severity ordinary, priority P3, TLP AMBER" in out
     assert "assignee: rotation:primary → role:responder; today: nobody" in out
-    assert "rotation primary: no on-call schedule yet" in out
+    assert "rotation primary: nobody on call, or no such rotation" in out
     assert "[isolate] Cô lập máy chủ (required, owner responder, due +1h)" in out
     assert "[check] Kiểm tra nhật ký (optional, due +1d)" in out
     assert "clock incident.notice: due" in out

@@ -212,7 +212,7 @@ def test_a_role_gives_the_member_with_the_fewest_open_incidents_ties_by_id(db, m
     assignees_ = [_incident(db, o.incident_id).assignee_id for o in outcomes]
     assert assignees_ == [idle.id, later.id, busy.id]  # 0, 0 open each; then all at 1: the lowest id
     row = db.session.get(Alert, outcomes[0].alert_id)
-    assert ["rotation_unstaffed", "primary"] in row.route["notes"]
+    assert ["rotation_nobody", "primary"] in row.route["notes"]
 
 
 def test_a_person_is_assigned_when_active_in_the_team_else_the_next_candidate(db, make, playbooks, frozen,
@@ -232,7 +232,7 @@ def test_a_person_is_assigned_when_active_in_the_team_else_the_next_candidate(db
 def test_a_rotation_resolver_of_the_on_call_package_is_asked_first(db, make, playbooks, frozen, responder,
                                                                   monkeypatch):
     on_call = make.user("responder")
-    monkeypatch.setattr(assignees, "ROTATION_RESOLVERS", [lambda name, at: on_call if name == "primary" else None])
+    monkeypatch.setattr(assignees, "_on_call", lambda name, at, layer=None: on_call if name == "primary" else None)
     [outcome] = intake.ingest(responder, [alert()])
     assert _incident(db, outcome.incident_id).assignee_id == on_call.id
 

@@ -77,7 +77,7 @@ def test_stored_alert_keeps_its_fields_the_playbook_and_the_decision_summary(db,
     assert route["escalate"] == [{"playbook": "web-attack", "after": 900, "to": [{"kind": "rotation",
                                                                                  "value": "secondary"}],
                                   "channels": ["telegram"]}]
-    assert ["rotation_unstaffed", "primary"] in route["notes"]
+    assert ["rotation_nobody", "primary"] in route["notes"]
 
 
 def test_hosts_are_found_by_name_in_any_case_and_by_address(db, playbooks, frozen, responder, inventory):

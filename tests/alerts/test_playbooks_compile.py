@@ -11,6 +11,7 @@ from csirt.alerts.playbooks.compiled import (
     Action,
     Candidate,
     Escalation,
+    EscalationPolicy,
     Graded,
     Group,
     Notify,
@@ -71,9 +72,9 @@ def test_a_good_playbook_compiles_to_the_contract_objects(tmp_path):
         to=(Target("assignee"), Target("rotation", "primary"), Target("role", "manager"),
             Target("person", "an.nguyen"), Target("agency_contact")),
         channels=("email", "telegram", "webhook"), on=("opened", "joined", "resolved"))
-    assert escalate.value == (
+    assert escalate.value == EscalationPolicy((
         Escalation(timedelta(minutes=15), (Target("rotation", "secondary"),), ("telegram",)),
-        Escalation(timedelta(minutes=45), (Target("role", "manager"),), ("email", "telegram")))
+        Escalation(timedelta(minutes=45), (Target("role", "manager"),), ("email", "telegram"))), 0)
 
 
 def test_the_compiled_match_is_the_matchers_own(tmp_path):

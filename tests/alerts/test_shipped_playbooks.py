@@ -118,7 +118,8 @@ def test_serious_incidents_start_the_report_clocks_and_escalate_to_the_manager(s
 def test_every_playbook_assigns_the_primary_rotation_first_except_the_catch_all(shipped):
     for book in shipped.playbooks[:-1]:
         candidates = _actions(book, "assign")[0]
-        assert (candidates[0].kind, candidates[0].value) == ("rotation", "primary"), book.id
+        first = candidates[0]
+        assert (first.kind, first.value, first.layer) == ("rotation", "responders", None), book.id
         assert candidates[-1].kind == "role", book.id
 
 

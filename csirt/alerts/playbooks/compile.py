@@ -18,6 +18,7 @@ from .compiled import (
     Action,
     Candidate,
     Escalation,
+    EscalationPolicy,
     Graded,
     Group,
     IncidentSpec,
@@ -226,7 +227,20 @@ class _Compiler:
         return tuple(out)
 
     def _action_assign(self, value, where, keys):
-        return tuple(Candidate(kind, name) for item in value for kind, name in item.items())
+        return tuple(Candidate(*self._who(item, where + (index,))) for index, item in enumerate(value))
+
+    def _who(self, item, where):
+        """(kind, value, layer) of a {person|role|rotation: ..., layer: ...} mapping; two kinds in
+        one mapping is an error (the schema lets two keys through for `rotation` + `layer`)."""
+        kinds = [k for k in item if k != "layer"]
+        if len(kinds) != 1:
+            self.error(where, f"{schema_module.field_name(where)}: give exactly one of: person, role, rotation")
+            return ("invalid", "", None)
+        return (kinds[0], item[kinds[0]], item.get("layer"))
+
+    def _targets(self, items, where):
+        return tuple(Target(item, None) if isinstance(item, str) else Target(*self._who(item, where + (index,)))
+                     for index, item in enumerate(items))
 
     def _action_tasks(self, value, where, keys):
         steps = []
@@ -253,20 +267,16 @@ class _Compiler:
         return value
 
     def _action_notify(self, value, where, keys):
-        return Notify(to=_targets(value["to"]), channels=tuple(value["channels"]),
+        return Notify(to=self._targets(value["to"], where + ("to",)), channels=tuple(value["channels"]),
                       on=tuple(value.get("on", ("opened",))))
 
     def _action_escalate(self, value, where, keys):
-        return tuple(Escalation(after=duration(step["after"]), to=_targets(step["to"]),
-                                channels=tuple(step["channels"])) for step in value)
-
-
-def _targets(items):
-    out = []
-    for item in items:
-        if isinstance(item, str):
-            out.append(Target(item, None))
-        else:
-            ((kind, value),) = item.items()
-            out.append(Target(kind, value))
-    return tuple(out)
+        steps, repeat = (value, 0) if isinstance(value, list) else (value["steps"], value.get("repeat", 0))
+        base = where if isinstance(value, list) else where + ("steps",)
+        out = tuple(Escalation(after=duration(step["after"]), to=self._targets(step["to"], base + (index, "to")),
+                               channels=tuple(step["channels"])) for index, step in enumerate(steps))
+        for index in range(1, len(out)):
+            if out[index].after <= out[index - 1].after:
+                self.error(base + (index, "after"), f"{schema_module.field_name(base + (index, 'after'))}: "
+                           "each step's `after` must be later than the previous step's")
+        return EscalationPolicy(out, repeat)

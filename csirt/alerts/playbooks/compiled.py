@@ -58,12 +58,14 @@ class TemplateText:
 class Candidate:
     kind: str    # person | role | rotation
     value: str
+    layer: str | None = None  # rotation only: a layer's name; None = its first layer
 
 
 @dataclass(frozen=True)
 class Target:
     kind: str    # assignee | agency_contact | person | role | rotation
     value: str | None = None
+    layer: str | None = None  # rotation only: a layer's name; None = its first layer
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,26 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class EscalationPolicy:
+    """The `escalate` action: its steps, each `after` counted from the start, run in order; then,
+    `repeat` more times, the whole sequence again, each round starting when the previous one's last
+    step fired. Iterating over it gives the steps."""
+
+    steps: tuple
+    repeat: int = 0
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __len__(self):
+        return len(self.steps)
+
+
+@dataclass(frozen=True)
 class Action:
     """One item of `actions`: `name` from ACTIONS; `value` by name: assign → (Candidate, ...),
     tasks → (Step, ...), clocks → (rule key, ...), note → TemplateText, link_affected → bool,
-    notify → Notify, escalate → (Escalation, ...)."""
+    notify → Notify, escalate → EscalationPolicy."""
 
     name: str
     value: object

@@ -47,12 +47,16 @@ def _graded(values):
 
 
 def _one_of_kinds(kinds):
-    """{person: name} | {role: role} | {rotation: name}: exactly one key."""
-    return {"type": "object", "minProperties": 1, "maxProperties": 1, "x-one-of": list(kinds),
-            "properties": {k: v for k, v in {"person": {"type": "string", "pattern": USERNAME_PATTERN},
-                                             "role": {"enum": list(ROLES)},
-                                             "rotation": {"type": "string", "pattern": KEY_PATTERN}}.items()
-                           if k in kinds},
+    """{person: name} | {role: role} | {rotation: key[, layer: name]}: exactly one kind (checked
+    with its own message at compile time, as the schema cannot name it well)."""
+    properties = {"person": {"type": "string", "pattern": USERNAME_PATTERN},
+                  "role": {"enum": list(ROLES)},
+                  "rotation": {"type": "string", "pattern": KEY_PATTERN},
+                  "layer": {"type": "string", "pattern": KEY_PATTERN}}
+    return {"type": "object", "minProperties": 1, "maxProperties": 2, "x-one-of": list(kinds),
+            "properties": {k: v for k, v in properties.items() if k in kinds or k == "layer"},
+            "dependentRequired": {"layer": ["rotation"]},
+            "not": {"anyOf": [{"required": [a, b]} for a in kinds for b in kinds if a < b]},
             "additionalProperties": False}
 
 
@@ -70,6 +74,11 @@ STEP = {"type": "object", "required": ["key", "title"], "additionalProperties": 
                        "due": DURATION,
                        "required": {"type": "boolean"}}}
 
+ESCALATION_STEPS = {"type": "array", "minItems": 1, "maxItems": 10,
+                    "items": {"type": "object", "required": ["after", "to", "channels"],
+                              "additionalProperties": False,
+                              "properties": {"after": DURATION, "to": TARGETS, "channels": CHANNEL_LIST}}}
+
 ACTION_SCHEMAS = {
     "assign": {"type": "array", "minItems": 1, "items": CANDIDATE},
     "tasks": {"type": "array", "minItems": 1, "items": STEP},
@@ -80,10 +89,11 @@ ACTION_SCHEMAS = {
                "properties": {"to": TARGETS, "channels": CHANNEL_LIST,
                               "on": {"type": "array", "minItems": 1, "uniqueItems": True,
                                      "items": {"enum": list(NOTIFY_ON)}}}},
-    "escalate": {"type": "array", "minItems": 1,
-                 "items": {"type": "object", "required": ["after", "to", "channels"],
-                           "additionalProperties": False,
-                           "properties": {"after": DURATION, "to": TARGETS, "channels": CHANNEL_LIST}}},
+    "escalate": {"if": {"type": "array"},
+                 "then": ESCALATION_STEPS,
+                 "else": {"type": "object", "required": ["steps"], "additionalProperties": False,
+                          "properties": {"steps": ESCALATION_STEPS,
+                                         "repeat": {"type": "integer", "minimum": 0, "maximum": 10}}}},
 }
 assert tuple(ACTION_SCHEMAS) == ACTIONS
 
@@ -178,6 +188,10 @@ def _explain(error):
                     for key in extras]
         where = "" if not path else f" in {name}"
         return [(path + (key,), f"unknown field '{key}'{where}") for key in extras]
+    if kind == "not" and schema.get("x-one-of"):
+        return [(path, f"{name}: give exactly one of: {', '.join(schema['x-one-of'])}")]
+    if kind == "dependentRequired":
+        return [(path, f"{name}: 'layer' names a layer of a rotation: give 'rotation' with it")]
     if kind == "required":
         match = re.match(r"^'(.+)' is a required property$", error.message)
         missing = match.group(1) if match else error.message

@@ -10,6 +10,7 @@ ACTIONS = {
     "incident.create": _l("Incident opened"),
     "incident.update": _l("Incident edited"),
     "incident.status": _l("Incident status changed"),
+    "incident.acknowledge": _l("Incident acknowledged"),
     "incident.reopen": _l("Incident reopened"),
     "incident.note": _l("Note added"),
     "incident.action": _l("Action taken recorded"),
@@ -61,6 +62,21 @@ ACTIONS = {
     "rule.create": _l("Rule added"),
     "rule.update": _l("Rule edited"),
     "rule.supersede": _l("Rule ended by a new version"),
+    "rotation.create": _l("On-call rotation created"),
+    "rotation.update": _l("On-call rotation edited"),
+    "rotation.archive": _l("On-call rotation archived"),
+    "rotation.restore": _l("On-call rotation restored"),
+    "rotation.override_add": _l("On-call override added"),
+    "rotation.override_remove": _l("On-call override removed"),
+    "calendar_feed.create": _l("Calendar feed created"),
+    "calendar_feed.revoke": _l("Calendar feed revoked"),
+    "notify.method_added": _l("Notification address added"),
+    "notify.method_removed": _l("Notification address removed"),
+    "notify.method_enabled": _l("Notification address turned on"),
+    "notify.method_disabled": _l("Notification address turned off"),
+    "notify.quiet_hours": _l("Quiet hours changed"),
+    "notify.test": _l("Test notification sent"),
+    "notify.retried": _l("Notification retried"),
 }
 
 # Groups of the action filter, by the part of the code before the dot.
@@ -71,6 +87,8 @@ ACTION_GROUPS = {
     "rule": _l("Rules"), "compliance": _l("Compliance"),
     "layer": _l("Protection layers"), "assessment": _l("Assessments"),
     "systems": _l("Inventory import"),
+    "rotation": _l("On-call rotations"), "calendar_feed": _l("Calendar feeds"),
+    "notify": _l("Notifications"),
 }
 
 OBJECT_TYPES = {
@@ -91,6 +109,12 @@ OBJECT_TYPES = {
     "assessment": _l("Assessment"),
     "finding": _l("Finding"),
     "alert": _l("Alert"),
+    "rotation": _l("On-call rotation"),
+    "rotation_override": _l("On-call override"),
+    "calendar_feed": _l("Calendar feed"),
+    "notification": _l("Notification"),
+    "contact_method": _l("Notification address"),
+    "notify_preference": _l("Notification settings"),
 }
 
 CHANNELS = {
@@ -132,6 +156,14 @@ FIELDS_BY_TYPE = {
              "unit": _l("Unit"), "legal_reference": _l("Legal reference"), "effective_from": _l("In force from"),
              "effective_to": _l("In force until (exclusive)"), "confirmed": _l("Confirmed"), "notes": _l("Notes"),
              "replaces": _l("Replaces rule")},
+    "rotation": {"key": _l("Key"), "description": _l("Description"), "time_zone": _l("Time zone"),
+                 "handover_time": _l("Hand-over time"), "shift_kind": _l("Shift length"),
+                 "shift_hours": _l("Shift length (hours)"), "starts_on": _l("First hand-over on"),
+                 "layers": _l("Layers and members"), "overrides_removed": _l("Overrides removed")},
+    "rotation_override": {"rotation_id": _l("On-call rotation"), "layer_position": _l("Layer"),
+                          "user_id": _l("Who covers"), "starts_at": _l("From"), "ends_at": _l("Until"),
+                          "reason": _l("Reason"), "note": _l("Note")},
+    "calendar_feed": {"rotation_id": _l("On-call rotation"), "user_id": _l("Shifts of")},
 }
 
 

@@ -98,6 +98,9 @@ def register_blueprints(app):
     from .incidents import panels as incident_panels
 
     incident_panels.init_app(app)  # the incidents of each system and server, on their pages
+    from .incidents import notices as incident_notices
+
+    incident_notices.init_app(app)  # the outbox asks, before it sends, whether the person may still see it
     app.register_blueprint(rules_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(dossier_bp)  # the level dossier of a system (page and .docx)

@@ -253,6 +253,7 @@ def readable(book, locale, agencies=None):
         elif name == "escalate":
             out["escalate"] += escalation_words(value)
             out["escalate_repeat"] = getattr(value, "repeat", 0)
+            out["escalate_policy"] = getattr(value, "name", None)
     return out
 
 

@@ -64,6 +64,8 @@ def summary(decision):
                                 for step in action.value]
             if getattr(action.value, "repeat", 0):
                 out["escalate_repeat"] = action.value.repeat
+            if getattr(action.value, "name", None):
+                out["escalate_policy"] = action.value.name
     return out
 
 

@@ -31,9 +31,11 @@ def _send(incident, alert, spec, on, now, notes):
     ctx = notices.context(incident, alert_title=alert.title, host=alert.host or None,
                           summary=f"{alert.title} ({alert.host})" if alert.host else alert.title)
     serious = notices.is_serious(incident) and on != "resolved"
-    digest = f"incident:{incident.id}:{on}" if on == "joined" else None
+    digest = f"incident:{incident.id}:{on}" if on != "opened" else None  # joined, resolved: one message
     for user in found.users:
-        outbox.enqueue(EVENTS[on], user, ctx, channels=spec.channels, incident_id=incident.id, serious=serious,
+        # a new incident pages its assignee and the person on call through their quiet hours
+        urgent = serious or (user.id in found.paged and on == "opened")
+        outbox.enqueue(EVENTS[on], user, ctx, channels=spec.channels, incident_id=incident.id, serious=urgent,
                        digest_key=digest)
     for channel, address in found.addresses:
         if channel in spec.channels:

@@ -6,7 +6,23 @@ the same transaction as the change (ARCHITECTURE.md flow 1). The outbox (csirt/n
 The alert executor and the escalation write their own (incident opened, alert joined, resolved,
 escalation step) with `context` below.
 """
+from ..extensions import db
 from ..notify import outbox
+from . import policy
+from .models import Incident
+
+
+def may_still_see(user, incident_id):
+    """The outbox's last check before it sends (notify.delivery.RECIPIENT_CHECKS)."""
+    incident = db.session.get(Incident, incident_id)
+    return incident is not None and policy.can_see(user, incident)
+
+
+def init_app(app):
+    from ..notify import delivery
+
+    if may_still_see not in delivery.RECIPIENT_CHECKS:
+        delivery.RECIPIENT_CHECKS.append(may_still_see)
 
 
 def context(incident, **extra):

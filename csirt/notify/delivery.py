@@ -19,9 +19,10 @@ from sqlalchemy import and_, or_, select, update
 
 from ..clock import utcnow
 from ..extensions import db
+from ..team.models import User
 from . import messages
 from .channels import CHANNELS
-from .models import ERROR_MAX, WAITING, Notification
+from .models import ERROR_MAX, WAITING, ContactMethod, Notification
 
 logger = logging.getLogger(__name__)
 BACKOFF_BASE = 30
@@ -72,13 +73,53 @@ def _finish(row_id, mark, **values):
     db.session.commit()
 
 
+# Callables (user, incident_id) → bool that say whether a person may still hear of an incident;
+# the incidents package adds its policy at start (the outbox imports no incident code).
+RECIPIENT_CHECKS = []
+
+
+def _renew(row_id, mark):
+    """Renew the claim right before the send, so a slow batch never lets another worker re-claim
+    a row while it is being sent; the new mark, or None when the row is no longer ours."""
+    table = Notification.__table__
+    now = utcnow()
+    fresh = now + timedelta(seconds=int(current_app.config.get("CSIRT_NOTIFY_CLAIM_SECONDS", 120)))
+    if mark <= now:
+        return None  # our claim ran out: its next claim sends it
+    done = db.session.execute(update(table).where(table.c.id == row_id, table.c.status == "sending",
+                                                  table.c.claimed_until == mark).values(claimed_until=fresh))
+    db.session.commit()
+    return fresh if done.rowcount == 1 else None
+
+
+def _still_allowed(row):
+    """Whether the row's person may still receive it: active, the address still on, and (for an
+    incident) still allowed to see it. A row can wait hours (quiet hours, backoff, a retry)."""
+    if row.user_id is None:
+        return True
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return False
+    if row.contact_method_id is not None:
+        method = db.session.get(ContactMethod, row.contact_method_id)
+        if method is None or not method.enabled:
+            return False
+    return row.incident_id is None or all(check(user, row.incident_id) for check in RECIPIENT_CHECKS)
+
+
 def send_one(row_id, mark):
     """Send one row claimed with `mark` and commit its outcome; True if sent. Never raises."""
     config = current_app.config
     try:
-        row = db.session.get(Notification, row_id)
-        if row is None or row.status != "sending" or row.claimed_until != mark or mark <= utcnow():
-            db.session.rollback()  # someone else's now, or our claim ran out: its next claim sends it
+        mark = _renew(row_id, mark)
+        row = db.session.get(Notification, row_id) if mark is not None else None
+        if row is None:
+            db.session.rollback()  # someone else's now, or our claim ran out
+            return False
+        if not _still_allowed(row):
+            _finish(row_id, mark, status="dead", claimed_until=None,
+                    last_error="not sent: the person is disabled, the address is off, or the incident is no "
+                               "longer theirs to see")
             return False
         message = messages.render(row, config)
         CHANNELS[row.channel].send(row, message, config)

@@ -50,7 +50,7 @@ def render_context(notification, config):
     base = base_url(config)
     if notification.incident_id is not None:
         ctx.setdefault("url", f"{base}/incidents/{notification.incident_id}")
-        if notification.event in ACKNOWLEDGEABLE and notification.id is not None:
+        if notification.event in ACKNOWLEDGEABLE and notification.id is not None and notification.user_id is not None:
             ctx["ack_url"] = f"{base}/ack/{ack_tokens.make(notification.id, notification.incident_id)}"
     ctx.setdefault("url", base + "/")
     ctx["event"] = notification.event

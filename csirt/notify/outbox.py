@@ -34,10 +34,12 @@ def _row(event, channel, address, context, locale, send_at, **fields):
     return row
 
 
-def _fold_into_digest(user_id, channel, digest_key, context):
-    """The waiting row this event joins, with its `more` counter raised; None if there is none."""
+def _fold_into_digest(user_id, channel, address, digest_key, context):
+    """The waiting row this event joins, with its `more` counter raised; None if there is none.
+    One row per address: a person's two e-mail addresses each get the digest."""
     query = (db.select(Notification)
              .where(Notification.user_id == user_id, Notification.channel == channel,
+                    Notification.address == address,
                     Notification.digest_key == digest_key, Notification.status.in_(WAITING))
              .order_by(Notification.id).limit(1))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -71,7 +73,7 @@ def enqueue(event, user, context, *, channels=None, incident_id=None, serious=Fa
     rows = []
     for target in decision.targets:
         if digest_key:
-            folded = _fold_into_digest(user.id, target.channel, digest_key[:200], context)
+            folded = _fold_into_digest(user.id, target.channel, target.address, digest_key[:200], context)
             if folded is not None:
                 if serious and not folded.serious:  # a serious event in the digest leaves now
                     folded.serious, folded.next_attempt_at = True, min(folded.next_attempt_at, decision.send_at)

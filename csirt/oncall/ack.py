@@ -41,7 +41,7 @@ def acknowledge(actor, incident, via="page"):
     first = db.session.execute(table.update().where(table.c.id == incident.id, table.c.acknowledged_at.is_(None))
                                .values(acknowledged_at=now, acknowledged_by_id=actor.id)).rowcount == 1
     if not first:
-        db.session.rollback()
+        db.session.commit()  # nothing of ours changed, but a link spent with it stays spent
         db.session.refresh(incident)
         return False
     seconds = max(0, int((now - incident.created_at).total_seconds()))
@@ -85,6 +85,5 @@ def acknowledge_by_link(token):
     if not outbox.consume_ack(notification.id):
         db.session.rollback()
         raise LinkRefused("used", _("This acknowledge link has already been used."), incident.id)
-    db.session.commit()
-    first = acknowledge(user, incident, via="link")
+    first = acknowledge(user, incident, via="link")  # commits the spent link with the acknowledgement
     return incident, user, first

@@ -6,7 +6,9 @@ at their due times, each step notifying its targets through the outbox and writi
   `FOR UPDATE SKIP LOCKED`, so two schedulers never fire one step twice; on SQLite the single
   scheduler under its lease), fires one step of each, commits each on its own;
 - an acknowledgement stops it (`stop`, called by `ack.acknowledge`); an incident found resolved,
-  closed or rejected when its step comes stops it there, and no step fires after either.
+  closed or rejected when its step comes stops it there, and no step fires after either;
+- a step's messages are urgent: they go out through the recipients' quiet hours (an escalation
+  exists because nobody answered).
 
 Times come from csirt.clock, so tests move the clock and call `run_due`.
 """
@@ -88,14 +90,23 @@ def run_due(limit=BATCH):
 
 
 def _fire_one(ident, now):
+    """Fire the due step of escalation `ident`. Locks are taken in the order an acknowledgement
+    takes them, the incident first and then its escalation, so the two never deadlock; an
+    acknowledgement in progress is waited for and then seen."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    incident_id = db.session.execute(db.select(Escalation.incident_id).where(Escalation.id == ident)).scalar()
+    if incident_id is None:
+        return False
+    if postgres:  # the row lock only (the incident's joined relations cannot be locked with it)
+        db.session.execute(db.select(Incident.id).where(Incident.id == incident_id).with_for_update())
+    incident = db.session.get(Incident, incident_id, populate_existing=True)
     query = db.select(Escalation).where(Escalation.id == ident, Escalation.status == ACTIVE,
                                         Escalation.next_at <= now)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if postgres:
         query = query.with_for_update(skip_locked=True)
     row = db.session.execute(query).scalar_one_or_none()
-    if row is None:  # taken by another scheduler, stopped, or no longer due
+    if row is None or incident is None:  # taken by another scheduler, stopped, or no longer due
         return False
-    incident = db.session.get(Incident, row.incident_id)
     if incident.acknowledged_at is not None:
         stop(incident.id, "acknowledged", now)
         return False
@@ -106,7 +117,7 @@ def _fire_one(ident, now):
     found = targets_module.resolve(step["to"], incident, now)
     number = row.round * len(row.steps) + row.step_index + 1
     ctx = notices.context(incident, step=number)
-    sent_to, serious = [], notices.is_serious(incident)
+    sent_to, serious = [], True  # a page nobody answered: quiet hours do not hold it back
     for user in found.users:
         if outbox.enqueue("escalation.step", user, ctx, channels=step["channels"], incident_id=incident.id,
                           serious=serious):

@@ -6,10 +6,10 @@ people who see every incident (READERS_OF_ALL) can be put on call: a liaison of 
 not even open the incident they would be paged for.
 """
 from ..errors import Forbidden
-from ..team.models import READERS_OF_ALL
+from ..team.models import WORKERS
 
 MANAGERS = ("admin", "coordinator")
-ON_CALL_ROLES = READERS_OF_ALL
+ON_CALL_ROLES = WORKERS  # who may acknowledge and work what they are paged for
 
 
 def _active(user):

@@ -20,6 +20,7 @@ class Recipients:
     users: list = field(default_factory=list)       # User, each once, in the order found
     addresses: list = field(default_factory=list)   # (channel, address)
     notes: list = field(default_factory=list)       # (code, value): a target that found nobody
+    paged: set = field(default_factory=set)         # ids reached as the assignee or the person on call
 
     def add(self, user):
         if user is not None and user.active and all(u.id != user.id for u in self.users):
@@ -66,4 +67,6 @@ def resolve(targets, incident, at):
             out.notes.append((f"{kind}_nobody", value or ""))
         for user in added:
             out.add(user)
+            if kind in ("rotation", "assignee"):
+                out.paged.add(user.id)
     return out

@@ -67,10 +67,11 @@ def member_names(text):
 
 
 def _find_user(ref):
-    """A user by id (int) or user name (text), or None."""
+    """A user by id (an int, from code) or user name (text: forms send names, and a user name may
+    be all digits, e.g. an employee number), or None."""
     if isinstance(ref, User):
         return ref
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if isinstance(ref, int) and not isinstance(ref, bool):  # an id from code; text is always a user name
         user_id = as_id(ref)
         return db.session.get(User, user_id) if user_id else None
     name = str(ref or "").strip().lower()

@@ -41,6 +41,9 @@ def test_the_on_call_responder_acknowledges_from_the_duty_page(web, make, live_s
     assert incident.assignee_id == responder.id
 
     web.login(responder)
+    web.go(f"/incidents/{incident.id}")
+    assert web.find("#acknowledge") and web.find("#escalation-next")
+    _shot(web, "incident-unacknowledged.png")
     web.go("/duty")
     assert web.find(f'#awaiting [data-incident="{incident.reference}"]')
     assert web.find(f'#escalating [data-incident="{incident.reference}"]')

@@ -4,7 +4,7 @@ from csirt.notify.models import Notification
 
 
 def _render(app, event="incident.opened", locale="vi", **context):
-    row = Notification(id=12, event=event, channel="email", address="a@x.vn", locale=locale, incident_id=5,
+    row = Notification(id=12, event=event, channel="email", address="a@x.vn", locale=locale, incident_id=5, user_id=3,
                        context={"reference": "LC-2026-0042", "title": "Tấn công DDoS", "severity": "critical",
                                 **context})
     return messages.render(row, app.config)

@@ -7,6 +7,7 @@ names are valid; task keys are unique. Every error of the file is reported, sort
 """
 import hashlib
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -54,8 +55,10 @@ _CACHE = {}
 _CACHE_MAX = 512
 
 
-def compile_file(path):
-    """Compiled(playbook or None, [LoadError], version, id_line) for the file at `path`."""
+def compile_file(path, policies=None):
+    """Compiled(playbook or None, [LoadError], version, id_line) for the file at `path`; `policies`
+    ({name: EscalationPolicy}) are the named escalation policies it may use. A playbook that uses
+    one has a version that covers the policy's file too."""
     try:
         data = read_bytes(path)
     except LoadFailed as failed:
@@ -63,17 +66,18 @@ def compile_file(path):
     except OSError as err:
         return Compiled(None, [LoadError(str(path), None, f"cannot read the file: {err.strerror or err}")], "")
     version = hashlib.sha256(data).hexdigest()
-    key = (str(path), version)
+    policies = policies or {}
+    key = (str(path), version, tuple(sorted((n, p.version) for n, p in policies.items())))
     found = _CACHE.get(key)
     if found is None:
-        found = _compile(data, path, version)
+        found = _compile(data, path, version, policies)
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         _CACHE[key] = found
     return found
 
 
-def _compile(data, path, version):
+def _compile(data, path, version, policies):
     try:
         mapping, lines = parse(data, path)
     except LoadFailed as failed:
@@ -81,11 +85,31 @@ def _compile(data, path, version):
     errors = schema_module.check(mapping, lines, path)
     if errors:
         return Compiled(None, errors, version)
-    compiler = _Compiler(path, lines)
+    compiler = _Compiler(path, lines, policies)
     playbook = compiler.playbook(mapping, version)
     if compiler.errors:
         return Compiled(None, sorted(compiler.errors, key=lambda e: (e.line or 0, e.message)), version)
+    if compiler.used:  # the playbook's behaviour is its file and the policies it names
+        version = hashlib.sha256("\n".join([version, *sorted(compiler.used)]).encode()).hexdigest()
+        playbook = replace(playbook, version=version)
     return Compiled(playbook, [], version, lines.get(("id",)))
+
+
+def compile_policy(data, path):
+    """(EscalationPolicy or None, [LoadError]) of a named policy file's bytes."""
+    version = hashlib.sha256(data).hexdigest()
+    try:
+        mapping, lines = parse(data, path)
+    except LoadFailed as failed:
+        return None, list(failed.errors)
+    errors = schema_module.check(mapping, lines, path, schema_module.POLICY_VALIDATOR)
+    if errors:
+        return None, errors
+    compiler = _Compiler(path, lines, {})
+    policy = compiler.escalation({"steps": mapping["steps"], "repeat": mapping.get("repeat", 0)}, ())
+    if compiler.errors:
+        return None, sorted(compiler.errors, key=lambda e: (e.line or 0, e.message))
+    return replace(policy, name=mapping["id"], version=version), []
 
 
 def duration(text):
@@ -128,8 +152,9 @@ def _where_to_path(where):
 class _Compiler:
     """Compiles the parts of one validated mapping, collecting errors instead of stopping."""
 
-    def __init__(self, path, lines):
+    def __init__(self, path, lines, policies=None):
         self.path, self.lines, self.errors = str(path), lines, []
+        self.policies, self.used = policies or {}, set()  # used: "name:version" of named policies
         self._sample = None
 
     def error(self, where, message):
@@ -271,6 +296,29 @@ class _Compiler:
                       on=tuple(value.get("on", ("opened",))))
 
     def _action_escalate(self, value, where, keys):
+        if isinstance(value, dict) and "policy" in value:
+            return self._named_policy(value, where)
+        if isinstance(value, dict) and "steps" not in value:
+            self.error(where, f"{schema_module.field_name(where)}: give `steps` (and `repeat`), or `policy`")
+            return EscalationPolicy(())
+        return self.escalation(value, where)
+
+    def _named_policy(self, value, where):
+        name = value["policy"]
+        if len(value) > 1:
+            self.error(where, f"{schema_module.field_name(where)}: `policy` names a whole policy; "
+                              "give it alone, without `steps` or `repeat`")
+        policy = self.policies.get(name)
+        if policy is None:
+            known = ", ".join(sorted(self.policies)) or "none"
+            self.error(where + ("policy",), f"{schema_module.field_name(where + ('policy',))}: unknown escalation "
+                                            f"policy '{name}' (known: {known}; they are the files of escalation/)")
+            return EscalationPolicy(())
+        self.used.add(f"{name}:{policy.version}")
+        return policy
+
+    def escalation(self, value, where):
+        """An inline policy: a list of steps, or {steps, repeat}."""
         steps, repeat = (value, 0) if isinstance(value, list) else (value["steps"], value.get("repeat", 0))
         base = where if isinstance(value, list) else where + ("steps",)
         out = tuple(Escalation(after=duration(step["after"]), to=self._targets(step["to"], base + (index, "to")),
@@ -279,4 +327,7 @@ class _Compiler:
             if out[index].after <= out[index - 1].after:
                 self.error(base + (index, "after"), f"{schema_module.field_name(base + (index, 'after'))}: "
                            "each step's `after` must be later than the previous step's")
+        if repeat and out and out[-1].after < timedelta(minutes=1):
+            self.error(base + (len(out) - 1, "after"), f"{schema_module.field_name(base + (len(out) - 1, 'after'))}: "
+                       "with `repeat`, the last step must come at least 1m after the start (a round's length)")
         return EscalationPolicy(out, repeat)

@@ -100,6 +100,8 @@ class EscalationPolicy:
 
     steps: tuple
     repeat: int = 0
+    name: str | None = None      # a named policy (escalation/<name>.yaml), None when written inline
+    version: str = ""            # the named policy's file hash
 
     def __iter__(self):
         return iter(self.steps)

@@ -12,12 +12,14 @@ import threading
 import time
 from pathlib import Path
 
-from .compile import Compiled, compile_file
-from .compiled import LoadError, PlaybookSet
+from .compile import Compiled, compile_file, compile_policy
+from .compiled import LoadError, LoadFailed, PlaybookSet
+from .loader import read_bytes
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".yaml", ".yml")
+POLICY_FOLDER = "escalation"  # named escalation policies: playbooks/escalation/<id>.yaml
 EXTENSION = "csirt_playbooks"
 
 
@@ -29,23 +31,53 @@ def playbook_files(folder):
                   key=lambda p: p.name)
 
 
+def policy_files(folder):
+    """The named escalation policies' files: `escalation/*.yaml` beside the playbooks."""
+    sub = Path(folder) / POLICY_FOLDER
+    return playbook_files(sub) if sub.is_dir() else []
+
+
+def load_policies(folder):
+    """({name: EscalationPolicy}, [LoadError], [(file, version)]) of the folder's named policies;
+    an invalid policy file is left out (and the playbooks that name it with it)."""
+    policies, errors, versions = {}, [], []
+    for path in policy_files(folder):
+        try:
+            policy, found = compile_policy(read_bytes(path), path)
+        except LoadFailed as failed:
+            policy, found = None, list(failed.errors)
+        except OSError as err:
+            policy, found = None, [LoadError(str(path), None, f"cannot read the file: {err.strerror or err}")]
+        errors += found
+        if policy is None:
+            continue
+        if policy.name in policies:
+            errors.append(LoadError(str(path), None, f"duplicate escalation policy id '{policy.name}'; "
+                                                     "this file is left out"))
+            continue
+        policies[policy.name] = policy
+        versions.append((f"{POLICY_FOLDER}/{path.name}", policy.version))
+    return policies, errors, versions
+
+
 def load_dir(path):
-    """The PlaybookSet of every playbook file of the folder `path` (or of the one file `path`)."""
+    """The PlaybookSet of every playbook file of the folder `path` (or of the one file `path`),
+    with the named escalation policies of its `escalation/` folder (of the file's folder)."""
     path = Path(path)
     if path.is_file():
-        return load_files([path])
+        return load_files([path], *load_policies(path.parent))
     if not path.is_dir():
         return _build([], [LoadError(str(path), None, "no such folder")], [])
-    return load_files(playbook_files(path))
+    return load_files(playbook_files(path), *load_policies(path))
 
 
-def load_files(paths):
+def load_files(paths, policies=None, policy_errors=(), policy_versions=()):
     """The PlaybookSet of these files: each invalid file left out with its errors; of two files
     with the same playbook id, the first (by name) stays, and both are reported."""
-    books, errors, versions, owners = [], [], [], {}
+    books, errors, versions, owners = [], list(policy_errors), list(policy_versions), {}
     for path in paths:
         try:
-            result = compile_file(path)
+            result = compile_file(path, policies)
         except Exception as err:  # noqa: BLE001 - a bug met on one file must not take the others down
             logger.exception("compiling the playbook %s failed", path)
             result = Compiled(None, [LoadError(str(path), None, f"internal error while compiling: {err!r}")], "")
@@ -81,7 +113,7 @@ def _build(books, errors, versions):
 def signature(folder):
     """What changes when a playbook file is added, removed or written: (name, size, mtime_ns)."""
     try:
-        files = playbook_files(folder)
+        files = playbook_files(folder) + policy_files(folder)
     except OSError:
         return None
     out = []
@@ -90,7 +122,7 @@ def signature(folder):
             stat = path.stat()
         except OSError:
             continue
-        out.append((path.name, stat.st_size, stat.st_mtime_ns))
+        out.append((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
     return tuple(out)
 
 

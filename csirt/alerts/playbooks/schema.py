@@ -79,6 +79,8 @@ ESCALATION_STEPS = {"type": "array", "minItems": 1, "maxItems": 10,
                               "additionalProperties": False,
                               "properties": {"after": DURATION, "to": TARGETS, "channels": CHANNEL_LIST}}}
 
+REPEAT = {"type": "integer", "minimum": 0, "maximum": 10}
+
 ACTION_SCHEMAS = {
     "assign": {"type": "array", "minItems": 1, "items": CANDIDATE},
     "tasks": {"type": "array", "minItems": 1, "items": STEP},
@@ -91,9 +93,9 @@ ACTION_SCHEMAS = {
                                      "items": {"enum": list(NOTIFY_ON)}}}},
     "escalate": {"if": {"type": "array"},
                  "then": ESCALATION_STEPS,
-                 "else": {"type": "object", "required": ["steps"], "additionalProperties": False,
-                          "properties": {"steps": ESCALATION_STEPS,
-                                         "repeat": {"type": "integer", "minimum": 0, "maximum": 10}}}},
+                 "else": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                          "properties": {"steps": ESCALATION_STEPS, "repeat": REPEAT,
+                                         "policy": {"type": "string", "pattern": KEY_PATTERN}}}},
 }
 assert tuple(ACTION_SCHEMAS) == ACTIONS
 
@@ -139,10 +141,26 @@ Draft202012Validator.check_schema(SCHEMA)
 VALIDATOR = Draft202012Validator(SCHEMA)
 
 
-def check(mapping, lines, path):
-    """Every schema error of one file as LoadErrors, sorted by line (empty when valid)."""
+# A named escalation policy: a file of the `escalation/` folder beside the playbooks, named by
+# playbooks as `escalate: {policy: ID}`.
+POLICY_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "csirt escalation policy",
+    "type": "object",
+    "required": ["id", "title", "steps"],
+    "additionalProperties": False,
+    "properties": {"id": {"type": "string", "pattern": KEY_PATTERN}, "title": SHORT_TEXT,
+                   "description": LONG_TEXT, "steps": ESCALATION_STEPS, "repeat": REPEAT},
+}
+Draft202012Validator.check_schema(POLICY_SCHEMA)
+POLICY_VALIDATOR = Draft202012Validator(POLICY_SCHEMA)
+
+
+def check(mapping, lines, path, validator=None):
+    """Every schema error of one file as LoadErrors, sorted by line (empty when valid); a playbook
+    unless `validator` says otherwise (POLICY_VALIDATOR)."""
     found = set()
-    for error in VALIDATOR.iter_errors(mapping):
+    for error in (validator or VALIDATOR).iter_errors(mapping):
         for where, message in _explain(error):
             found.add((line_of(lines, where), message))
     return [LoadError(str(path), line, message) for line, message in sorted(found)]

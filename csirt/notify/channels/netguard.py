@@ -3,6 +3,7 @@ cloud-metadata addresses, unless the admin allows the network (CSIRT_WEBHOOK_ALL
 comma-separated CIDRs). Checked when the address is saved and again, on the resolved address
 the request then connects to, at each delivery (DNS may change in between)."""
 import ipaddress
+import logging
 import socket
 
 # Cloud metadata services (AWS/GCP/Azure/OpenStack, AWS IPv6, Alibaba): refused even when allowed.
@@ -17,9 +18,21 @@ class RefusedAddress(Exception):
         self.address = address
 
 
+# IPv6 ranges `is_global` lets through that can reach inside: 6to4 (which embeds any IPv4 address,
+# loopback and metadata included) and the deprecated site-local range.
+REFUSED_V6 = (ipaddress.ip_network("2002::/16"), ipaddress.ip_network("fec0::/10"))
+
+
 def allowed_networks(text):
-    """The admin's CIDRs; a bad entry raises ValueError (the setting is checked at use)."""
-    return [ipaddress.ip_network(part.strip(), strict=False) for part in (text or "").split(",") if part.strip()]
+    """The admin's CIDRs; a malformed entry is left out (and logged), never a failure of the page."""
+    out = []
+    for part in (text or "").split(","):
+        if part.strip():
+            try:
+                out.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                logging.getLogger(__name__).warning("CSIRT_WEBHOOK_ALLOWED_NETWORKS: %r is not a network", part)
+    return out
 
 
 def check_ip(address, allowed=()):
@@ -31,6 +44,8 @@ def check_ip(address, allowed=()):
         raise RefusedAddress(str(ip))
     if any(ip in network for network in allowed):
         return ip
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in REFUSED_V6):
+        raise RefusedAddress(str(ip))
     if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local \
             or ip.is_private or ip.is_unspecified:
         raise RefusedAddress(str(ip))

@@ -32,7 +32,7 @@ class TelegramChannel:
         return str(int(address))
 
     def send(self, notification, message, config):
-        token = config.get("CSIRT_TELEGRAM_BOT_TOKEN") or ""
+        token = (config.get("CSIRT_TELEGRAM_BOT_TOKEN") or "").strip()
         if not token:
             raise SendError("CSIRT_TELEGRAM_BOT_TOKEN is not set")
         base = (config.get("CSIRT_TELEGRAM_API_BASE") or "https://api.telegram.org").rstrip("/")
@@ -47,7 +47,8 @@ class TelegramChannel:
                 answer = json.loads(response.read(64 * 1024) or b"{}")
         except urllib.error.HTTPError as err:
             raise SendError(f"Telegram answered HTTP {err.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as err:
-            raise SendError(f"Telegram unreachable: {str(err).replace(token, '***')}") from None
+        except Exception as err:  # noqa: BLE001 - whatever it is, its text must not carry the token
+            text = str(err).replace(token, "***").replace(repr(token)[1:-1], "***")
+            raise SendError(f"Telegram unreachable: {type(err).__name__}: {text}") from None
         if not answer.get("ok"):
             raise SendError(f"Telegram refused: {str(answer.get('description'))[:200]}")

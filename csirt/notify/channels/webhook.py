@@ -3,7 +3,8 @@
 `X-Csirt-Signature: sha256=<hex HMAC-SHA256 of the body>` and `X-Csirt-Notification: <id>`.
 The host is resolved once, every address checked (netguard), and the connection made to the
 checked address itself (no second lookup a DNS change could turn elsewhere). http.client
-never follows redirects: a 3xx is a failure like a 5xx. One timeout bounds connect and each read.
+never follows redirects: a 3xx is a failure like a 5xx. CSIRT_WEBHOOK_TIMEOUT_SECONDS bounds the
+connect, each read, and the whole exchange.
 """
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ import http.client
 import json
 import socket
 import ssl
+import threading
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -87,7 +89,7 @@ class WebhookChannel:
         except netguard.RefusedAddress as err:
             raise invalid({"address": _("This address points into a private or reserved network (%(ip)s), "
                                         "which webhooks may not reach.", ip=err.address)}) from None
-        except OSError:
+        except (OSError, UnicodeError, ValueError):  # e.g. "a..b": an empty or over-long label
             raise invalid({"address": _("This host name does not resolve.")}) from None
         return address
 
@@ -101,13 +103,43 @@ class WebhookChannel:
         if secret:
             headers["X-Csirt-Signature"] = signature(secret, body)
         kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-        conn = kind(host, ips[0], port, config.get("CSIRT_WEBHOOK_TIMEOUT_SECONDS", 10))
-        try:
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read(64 * 1024)
-        finally:
-            conn.close()
-        if not 200 <= response.status < 300:
-            raise SendError(f"webhook answered HTTP {response.status}"
-                            + (" (redirects are not followed)" if 300 <= response.status < 400 else ""))
+        seconds = config.get("CSIRT_WEBHOOK_TIMEOUT_SECONDS", 10)
+        status = exchange(kind(host, ips[0], port, seconds), path, body, headers, seconds)
+        if not 200 <= status < 300:
+            raise SendError(f"webhook answered HTTP {status}"
+                            + (" (redirects are not followed)" if 300 <= status < 400 else ""))
+
+
+def exchange(conn, path, body, headers, seconds):
+    """POST and read the answer (at most 64 KiB) within `seconds` in all: the per-read timeout
+    alone lets a receiver that drips one byte at a time hold the delivery for hours, so a timer
+    shuts the socket down when the time is up. The HTTP status, or SendError."""
+    expired = threading.Event()
+
+    def abort():
+        expired.set()
+        sock = conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    timer = threading.Timer(seconds, abort)
+    timer.daemon = True
+    timer.start()
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(64 * 1024)
+        status = response.status
+    except Exception as err:
+        if expired.is_set():
+            raise SendError(f"no complete answer within {seconds} s") from None
+        raise err
+    finally:
+        timer.cancel()
+        conn.close()
+    if expired.is_set():
+        raise SendError(f"no complete answer within {seconds} s")
+    return status

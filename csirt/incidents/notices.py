@@ -41,7 +41,8 @@ def is_serious(incident):
 def assigned(actor, incident, assignee):
     if assignee is None or getattr(actor, "id", None) == assignee.id:
         return []
-    return outbox.enqueue("incident.assigned", assignee, context(incident), incident_id=incident.id,
+    return outbox.enqueue("incident.assigned", assignee, context(incident, by=getattr(actor, "full_name", None)),
+                          incident_id=incident.id,
                           serious=is_serious(incident))
 
 
@@ -49,5 +50,6 @@ def status_changed(actor, incident, old, new):
     assignee = incident.assignee
     if assignee is None or getattr(actor, "id", None) == assignee.id:
         return []
-    return outbox.enqueue("incident.status", assignee, context(incident, old_status=old, new_status=new),
+    return outbox.enqueue("incident.status", assignee,
+                          context(incident, old_status=old, new_status=new, by=getattr(actor, "full_name", None)),
                           incident_id=incident.id, serious=False)

@@ -167,6 +167,7 @@ FORMS = {
     "/incidents/{incident}/assign": lambda w: {"assignee_id": str(w.users["responder"].id),
                                                "version": str(w.incident.version)},
     "/incidents/{incident}/notes": lambda w: {"kind": "note", "body": "Ghi chú mới"},
+    "/incidents/{incident}/acknowledge": lambda w: {},
     "/incidents/{incident}/tasks": lambda w: {"title": "Cô lập máy", "owner_id": "", "due_at": ""},
     "/incidents/{incident}/tasks/{task}/done": lambda w: {},
     "/incidents/{incident}/evidence": lambda w: {"description": "ảnh chụp", "file": (io.BytesIO(b"png"), "a.png")},
@@ -236,6 +237,7 @@ MATRIX = [
     ("POST", "/incidents/{incident}/edit", WORK_ACTION),
     ("POST", "/incidents/{incident}/status", WORK_ACTION),
     ("POST", "/incidents/{incident}/assign", WORK_ACTION),
+    ("POST", "/incidents/{incident}/acknowledge", WORK_ACTION),
     ("POST", "/incidents/{incident}/notes", CONTRIBUTE),
     ("POST", "/incidents/{incident}/tasks", WORK_ACTION),
     ("POST", "/incidents/{incident}/tasks/{task}/done", WORK_ACTION),
@@ -243,6 +245,7 @@ MATRIX = [
     ("GET", "/incidents/{incident}/evidence/{evidence}", READ_INCIDENT),
     ("GET", "/incidents/999999", row(*["hide"] * 6)),
     ("GET", "/team/", EVERYONE),
+    ("GET", "/duty", EVERYONE),
     ("GET", "/team/?q=Người", EVERYONE),
     ("GET", "/team/members/{target}", EVERYONE),
     ("GET", "/team/members/new", ADMIN_PAGE),
@@ -458,6 +461,7 @@ API_BODIES = {
     "/api/v1/incidents/{incident}": {"title": "Sửa qua API"},
     "/api/v1/incidents/{incident}/notes": {"body": "Ghi chú qua API"},
     "/api/v1/incidents/{incident}/status": {"status": "triaged"},
+    "/api/v1/incidents/{incident}/acknowledge": {},
 }
 
 
@@ -472,6 +476,7 @@ API_MATRIX = [
     ("PATCH", "/api/v1/incidents/{incident}", api_row(200, 403, 200, 200, 403, 404)),
     ("POST", "/api/v1/incidents/{incident}/notes", api_row(201, 403, 201, 201, 201, 404)),
     ("POST", "/api/v1/incidents/{incident}/status", api_row(200, 403, 200, 200, 403, 404)),
+    ("POST", "/api/v1/incidents/{incident}/acknowledge", api_row(200, 403, 200, 200, 403, 404)),
     ("GET", "/api/v1/incidents/999999", api_row(404, 404, 404, 404, 404, 404)),
 ]
 API_CASES = [pytest.param(role, method, path, expected[role], id=f"{role}-{method}-{path}")

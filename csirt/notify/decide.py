@@ -3,6 +3,7 @@
 `should_notify` takes the person's contact methods, the channels an event asks for, their quiet
 hours and the instant, and answers which addresses get a row and when it may leave.
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -73,4 +74,6 @@ def parse_time(text):
     text = (text or "").strip()
     if not text:
         return None
+    if not re.fullmatch(r"\d{2}:\d{2}", text):  # "08:00Z" or "08+07" would be read, offset dropped
+        raise ValueError("not HH:MM")
     return time.fromisoformat(text)

@@ -1,9 +1,12 @@
 """Notification settings and the outbox's hand work: each function takes the acting user, checks
 the policy, changes the records, writes the audit log and commits once."""
 import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
+from ..audit.models import AuditLog
 from ..audit.services import record
 from ..clock import utcnow
 from ..errors import invalid
@@ -32,7 +35,8 @@ def add_method(actor, channel, address, label=""):
                            created_at=utcnow())
     db.session.add(method)
     db.session.flush()
-    record(actor, "notify.method_added", method, after={"channel": channel, "address": address, "label": label})
+    record(actor, "notify.method_added", method, after={"channel": channel, "address": shown_address(channel, address),
+                                                        "label": label})
     db.session.commit()
     return method
 
@@ -40,7 +44,8 @@ def add_method(actor, channel, address, label=""):
 def remove_method(actor, method_id):
     """Remove one of `actor`'s methods; what still waits to go to it is not sent (dead, with why)."""
     method = policy.own_method(actor, method_id)
-    record(actor, "notify.method_removed", method, before={"channel": method.channel, "address": method.address})
+    record(actor, "notify.method_removed", method, before={"channel": method.channel,
+                                                           "address": shown_address(method.channel, method.address)})
     table = Notification.__table__
     db.session.execute(table.update().where(table.c.contact_method_id == method.id, table.c.status.in_(WAITING))
                        .values(status="dead", last_error="the contact method was removed"))
@@ -92,9 +97,29 @@ def set_quiet_hours(actor, start_text, end_text):
     return pref
 
 
+TESTS_PER_WINDOW = 3
+TEST_WINDOW = timedelta(minutes=10)
+
+
+def shown_address(channel, address):
+    """An address as others see it (the outbox page, the audit log): a webhook URL without its path
+    and query, which often carry the receiver's secret token."""
+    if channel != "webhook":
+        return address
+    parts = urlsplit(address or "")
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.scheme and parts.netloc else "…"
+
+
 def send_test(actor):
     """A test notification to each of `actor`'s enabled methods (or their e-mail); quiet hours
-    do not hold it back (the person is trying it now)."""
+    do not hold it back (the person is trying it now). At most TESTS_PER_WINDOW tests in
+    TEST_WINDOW, so the form cannot make the team's mail server and webhook sender a cannon."""
+    since = utcnow() - TEST_WINDOW
+    recent = db.session.execute(db.select(db.func.count(AuditLog.id)).where(  # one entry per test sent
+        AuditLog.actor_id == actor.id, AuditLog.action == "notify.test", AuditLog.at >= since)).scalar()
+    if recent >= TESTS_PER_WINDOW:
+        raise invalid({"address": _("You have sent %(n)d tests in the last 10 minutes; wait a little.",
+                                    n=TESTS_PER_WINDOW)})
     rows = outbox.enqueue("test", actor, {"address": ""}, serious=True)
     for row in rows:
         row.context = {**row.context, "address": row.address}

@@ -96,6 +96,7 @@ def outbox():
     before = as_id(request.args.get("before"))
     rows = services.outbox_page(current_user, status=status, channel=channel, before_id=before)
     return render_template("notify/outbox.html", rows=rows, status=status, channel=channel,
+                           shown_address=services.shown_address,
                            statuses=STATUS_LABELS, channels=CHANNEL_LABELS, retryable=services.RETRYABLE)
 
 

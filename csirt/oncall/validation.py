@@ -50,7 +50,10 @@ def _text(data, field, errors, required=False):
 def _as_time(value):
     if isinstance(value, time):
         return value.replace(second=0, microsecond=0, tzinfo=None)
-    return time.fromisoformat(str(value or "").strip())  # ValueError: the caller names the field
+    text = str(value or "").strip()
+    if not re.fullmatch(r"\d{2}:\d{2}", text):  # a local wall-clock time: no offset, no seconds
+        raise ValueError("not HH:MM")  # the caller names the field
+    return time.fromisoformat(text)
 
 
 def _as_date(value):

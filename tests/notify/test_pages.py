@@ -162,3 +162,33 @@ def test_a_responder_cannot_retry(client, auth, db, make):
 def test_pages_ask_for_a_login(client):
     assert client.get("/notifications").status_code == 302
     assert client.get("/notifications/outbox").status_code == 302
+
+
+def test_test_messages_are_limited_per_person(client, auth, db, make):
+    me = make.user(email="me@x.vn")
+    auth.login(me)
+    for _n in range(3):
+        assert _post(client, "/notifications/test", {}).status_code == 302
+    refused = _post(client, "/notifications/test", {})  # the page comes back with the refusal
+    assert "10 phút" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert db.session.execute(db.select(db.func.count(Notification.id))).scalar() == 3
+
+
+def test_a_webhook_url_is_shown_and_audited_without_its_path(client, auth, db, make, app):
+    app.config["CSIRT_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8"
+    me = make.user("coordinator")
+    auth.login(me)
+    _post(client, "/notifications/methods", {"channel": "webhook", "address": "http://127.0.0.1:9/hooks/T0KEN-42"})
+    audit = db.session.execute(db.select(AuditLog).where(AuditLog.action == "notify.method_added")).scalar_one()
+    assert audit.after["address"] == "http://127.0.0.1:9/…"
+    _post(client, "/notifications/test", {})
+    page = client.get("/notifications/outbox").get_data(as_text=True)
+    assert "http://127.0.0.1:9/…" in page and "T0KEN-42" not in page
+
+
+@pytest.mark.parametrize("value", ["0800Z", "08+07", "T08", "08:00:30", "08:00Z"])
+def test_quiet_hours_take_a_local_time_only(client, auth, db, make, value):
+    me = make.user()
+    auth.login(me)
+    assert _post(client, "/notifications/quiet", {"quiet_start": value, "quiet_end": "06:00"}).status_code == 400
+    assert db.session.get(NotifyPreference, me.id) is None

@@ -64,6 +64,7 @@ def test_who_is_on_call_follows_the_rotation(db, people, rotation):
     (lambda p: {"shift_kind": "custom", "shift_hours": "0"}, "shift_hours"),
     (lambda p: {"shift_kind": "custom", "shift_hours": str(24 * 28 + 1)}, "shift_hours"),
     (lambda p: {"handover_time": "25:00"}, "handover_time"),
+    (lambda p: {"handover_time": "08:00Z"}, "handover_time"),  # an offset would be dropped: refused
     (lambda p: {"name": "  "}, "name"),
 ])
 def test_bad_rotation_is_refused_with_a_message_and_nothing_written(db, people, change, field):

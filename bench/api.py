@@ -27,14 +27,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
+from scratch import scratch_database
 from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
@@ -301,22 +300,9 @@ def main():
         return
     print(f"csirt API benchmark, {datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs")
-    base = make_url(url)
-    name = f"csirt_bench_api_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        version = conn.execute(sa.text("SHOW server_version")).scalar()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            results = run(base.set(database=name).render_as_string(hide_password=False), Path(tmp))
+    with scratch_database(url, "csirt_bench_api") as (db_url, version, tmp):
+        results = run(db_url, tmp)
         report(results, f"PostgreSQL {version}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

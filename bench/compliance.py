@@ -25,13 +25,12 @@ import os
 import random
 import re
 import sys
-import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from scratch import scratch_database
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
@@ -286,20 +285,8 @@ def main():
            or DEFAULT_URL).strip()
     if not url.startswith("postgresql"):
         sys.exit(f"a PostgreSQL URL is needed, not {make_url(url).drivername}")
-    base = make_url(url)
-    name = f"csirt_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run(base.set(database=name).render_as_string(hide_password=False), Path(tmp))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with scratch_database(url, "csirt_bench") as (db_url, _version, tmp):
+        run(db_url, tmp)
 
 
 if __name__ == "__main__":

@@ -24,17 +24,14 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import sqlalchemy as sa
+from scratch import scratch_database
 from aiosmtpd.controller import Controller
-from sqlalchemy.engine import make_url
 
 COUNT = int(os.environ.get("CSIRT_BENCH_NOTIFICATIONS", "200"))
 RATE = float(os.environ.get("CSIRT_BENCH_RATE", "10"))
@@ -296,21 +293,8 @@ def main():
     what = "serious notifications enqueued" if mode == "enqueue" else "serious alerts POSTed"
     print(f"csirt notification benchmark, {datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs; {COUNT} {what} at most {RATE:g}/s, each notified by e-mail and webhook")
-    base = make_url(url)
-    name = f"csirt_bench_notify_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        version = conn.execute(sa.text("SHOW server_version")).scalar()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            latencies, missing = run(base.set(database=name).render_as_string(hide_password=False), Path(tmp), mode)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with scratch_database(url, "csirt_bench_notify") as (db_url, version, tmp):
+        latencies, missing = run(db_url, tmp, mode)
     start = "commit of the enqueue" if mode == "enqueue" else "alert POST (gunicorn, 2 workers)"
     print(f"PostgreSQL {version}; {start} → message received")
     print(f"{'channel':<10}{'received':>10}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  target p95 < 5000 ms")

@@ -36,6 +36,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def on_postgres():
+    """Whether the session's database is PostgreSQL: row locks (`FOR UPDATE [SKIP LOCKED]`) are
+    taken there; SQLite serialises writers instead."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def init_engine_events():
     from sqlalchemy import event
     from sqlalchemy.engine import Engine

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..incidents import from_alerts
 from ..incidents.models import Incident
+from ..oncall import escalation, targets
 from ..rules import lookup as rules
 from ..team.models import Agency
 from . import assignees, paging
@@ -35,13 +36,6 @@ from .playbooks.templates import variables
 logger = logging.getLogger(__name__)
 
 PLANNED = ("notify", "escalate")  # written by paging.py (outbox, escalation), recorded in the summary
-
-
-def _target(target):
-    out = {"kind": target.kind, "value": target.value}
-    if getattr(target, "layer", None):
-        out["layer"] = target.layer
-    return out
 
 
 def summary(decision):
@@ -56,14 +50,13 @@ def summary(decision):
         out["actions"].append(action.name if owner is book else f"{owner.id}:{action.name}")
         if action.name == "notify":
             n = action.value
-            out["notify"].append({"playbook": owner.id, "to": [_target(t) for t in n.to],
+            out["notify"].append({"playbook": owner.id, "to": [targets.as_data(t) for t in n.to],
                                   "channels": list(n.channels), "on": list(n.on)})
         elif action.name == "escalate":
-            out["escalate"] += [{"playbook": owner.id, "after": int(step.after.total_seconds()),
-                                 "to": [_target(t) for t in step.to], "channels": list(step.channels)}
-                                for step in action.value]
-            if getattr(action.value, "repeat", 0):
-                out["escalate_repeat"] = action.value.repeat
+            steps, repeat = escalation.policy_data(action.value)  # what the escalation will store
+            out["escalate"] += [{"playbook": owner.id, **step} for step in steps]
+            if repeat:
+                out["escalate_repeat"] = repeat
             if getattr(action.value, "name", None):
                 out["escalate_policy"] = action.value.name
     return out

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, on_postgres
 from ..team.models import User
 from . import messages
 from .channels import CHANNELS
@@ -50,7 +50,7 @@ def claim(limit=50):
     until = now + timedelta(seconds=int(current_app.config.get("CSIRT_NOTIFY_CLAIM_SECONDS", 120)))
     candidates = select(table.c.id).where(_due(table, now)).order_by(table.c.next_attempt_at, table.c.id) \
         .limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         ids = list(db.session.execute(candidates.with_for_update(skip_locked=True)).scalars())
         if ids:
             db.session.execute(update(table).where(table.c.id.in_(ids)).values(status="sending", claimed_until=until))

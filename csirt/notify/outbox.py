@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, on_postgres
 from . import decide, wake
 from .models import WAITING, ContactMethod, Notification, NotifyPreference
 
@@ -42,7 +42,7 @@ def _fold_into_digest(user_id, channel, address, digest_key, context):
                     Notification.address == address,
                     Notification.digest_key == digest_key, Notification.status.in_(WAITING))
              .order_by(Notification.id).limit(1))
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgres():
         query = query.with_for_update()
     row = db.session.execute(query).scalar()
     if row is None:

@@ -2,9 +2,10 @@
 at their due times, each step notifying its targets through the outbox and writing the timeline.
 
 - `start` copies the policy when the incident opens (in the intake's transaction);
-- `run_due` is the scheduler's job: it claims the escalations whose next step is due (on PostgreSQL
-  `FOR UPDATE SKIP LOCKED`, so two schedulers never fire one step twice; on SQLite the single
-  scheduler under its lease), fires one step of each, commits each on its own;
+- `run_due` is the scheduler's job: it lists the escalations whose next step is due and fires one
+  step of each, each in its own transaction that locks the incident and then the escalation (on
+  PostgreSQL `FOR UPDATE SKIP LOCKED`, so two schedulers never fire one step twice; on SQLite the
+  single scheduler under its lease);
 - an acknowledgement stops it (`stop`, called by `ack.acknowledge`); an incident found resolved,
   closed or rejected when its step comes stops it there, and no step fires after either;
 - a step's messages are urgent: they go out through the recipients' quiet hours (an escalation
@@ -16,7 +17,7 @@ import logging
 from datetime import timedelta
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, on_postgres
 from ..incidents import lifecycle, notices
 from ..incidents.models import Incident
 from ..incidents.services import append_timeline, touch
@@ -64,20 +65,19 @@ def stop(incident_id, reason, at=None):
     return result.rowcount > 0
 
 
-def _claim(now, limit):
-    query = (db.select(Escalation).where(Escalation.status == ACTIVE, Escalation.next_at <= now)
-             .order_by(Escalation.next_at, Escalation.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return db.session.execute(query).scalars().all()
+def _due(now, limit):
+    """The ids of the escalations with a step due, oldest first (read without a lock: `_fire_one`
+    locks each one and checks again)."""
+    return db.session.execute(db.select(Escalation.id).where(Escalation.status == ACTIVE, Escalation.next_at <= now)
+                              .order_by(Escalation.next_at, Escalation.id).limit(limit)).scalars().all()
 
 
 def run_due(limit=BATCH):
     """Fire every due step (one per escalation per call, oldest first); the number fired. Each
     escalation is committed on its own, so one failure costs only its own step (retried next run)."""
     fired, now = 0, utcnow()
-    ids = [row.id for row in _claim(now, limit)]
-    db.session.rollback()  # the claim's locks end here; each one is taken again below
+    ids = _due(now, limit)
+    db.session.rollback()
     for ident in ids:
         try:
             if _fire_one(ident, now):
@@ -93,7 +93,7 @@ def _fire_one(ident, now):
     """Fire the due step of escalation `ident`. Locks are taken in the order an acknowledgement
     takes them, the incident first and then its escalation, so the two never deadlock; an
     acknowledgement in progress is waited for and then seen."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgres()
     incident_id = db.session.execute(db.select(Escalation.incident_id).where(Escalation.id == ident)).scalar()
     if incident_id is None:
         return False

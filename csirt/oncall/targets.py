@@ -36,10 +36,14 @@ def _on_call(key, at, layer):
 
 
 def as_data(target):
-    """A compiled Target (or its stored form) as the plain dict stored with alerts and escalations."""
-    if isinstance(target, dict):
-        return {"kind": target["kind"], "value": target.get("value"), "layer": target.get("layer")}
-    return {"kind": target.kind, "value": target.value, "layer": getattr(target, "layer", None)}
+    """A compiled Target (or its stored form) as the plain dict stored with alerts and escalations:
+    {"kind", "value"}, and "layer" when it names one."""
+    if not isinstance(target, dict):
+        target = {"kind": target.kind, "value": target.value, "layer": getattr(target, "layer", None)}
+    out = {"kind": target["kind"], "value": target.get("value")}
+    if target.get("layer"):
+        out["layer"] = target["layer"]
+    return out
 
 
 def resolve(targets, incident, at):
@@ -56,7 +60,7 @@ def resolve(targets, incident, at):
             found = db.session.execute(db.select(User).where(User.role == value, User.active.is_(True))
                                        .order_by(User.id)).scalars().all()
         elif kind == "rotation":
-            found = [_on_call(value, at, target["layer"])]
+            found = [_on_call(value, at, target.get("layer"))]
         elif kind == "agency_contact":
             email = db.session.execute(db.select(Agency.email).where(Agency.id == incident.agency_id)).scalar()
             if email:

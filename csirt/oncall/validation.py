@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..ids import as_id
+from ..notify.decide import parse_time
 from ..team.models import User
 from . import policy
 from .models import MAX_SHIFT_HOURS, OVERRIDE_REASONS, SHIFT_HOURS, SHIFT_KINDS
@@ -50,10 +51,10 @@ def _text(data, field, errors, required=False):
 def _as_time(value):
     if isinstance(value, time):
         return value.replace(second=0, microsecond=0, tzinfo=None)
-    text = str(value or "").strip()
-    if not re.fullmatch(r"\d{2}:\d{2}", text):  # a local wall-clock time: no offset, no seconds
-        raise ValueError("not HH:MM")  # the caller names the field
-    return time.fromisoformat(text)
+    parsed = parse_time(str(value or ""))  # HH:MM, a local wall-clock time: no offset, no seconds
+    if parsed is None:
+        raise ValueError("no time given")  # the caller names the field
+    return parsed
 
 
 def _as_date(value):

@@ -64,6 +64,7 @@ def register_extensions(app):
     from .audit import models as _audit  # noqa: F401
     from .audit.models import AuditLog, guard_append_only
     from .auth import models as _auth  # noqa: F401
+    from .checks import models as _checks  # noqa: F401  (check configs, work items, results, heartbeats)
     from .incidents import models as _incidents  # noqa: F401
     from .incidents.models import TimelineEntry
     from .notify import models as _notify  # noqa: F401  (the outbox, contact methods, quiet hours)

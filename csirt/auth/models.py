@@ -32,7 +32,8 @@ class LoginThrottle(db.Model):
 
 
 # API tokens: random, stored hashed, scoped, expiring, revocable.
-SCOPES = ("incidents:read", "incidents:write", "systems:read", "systems:write", "alerts:read", "alerts:write")
+SCOPES = ("incidents:read", "incidents:write", "systems:read", "systems:write", "alerts:read", "alerts:write",
+          "heartbeats:write")
 
 
 class ApiToken(db.Model):

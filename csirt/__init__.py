@@ -117,6 +117,11 @@ def register_blueprints(app):
     from .notify.views import bp as notify_bp
 
     app.register_blueprint(notify_bp)  # my notifications and the outbox
+    from .checks import panels as check_panels
+    from .checks.views import bp as checks_bp
+
+    app.register_blueprint(checks_bp)  # check configurations, their work items, a server's results
+    check_panels.init_app(app)  # the "Controls" panel of the server page
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is accepted there
     app.register_blueprint(api_bp)
     app.session_interface = SessionOutsideApi()  # nor is the cookie session even read there
@@ -130,6 +135,7 @@ def register_error_handlers(app):
 
 
 def register_template_helpers(app):
+    from .checks import display as check_display
     from .incidents import display
     from .oncall import labels as oncall_labels
     from .team import labels
@@ -137,6 +143,7 @@ def register_template_helpers(app):
 
     register(app)
     display.register(app)
+    check_display.register(app)
     labels.register(app)
     oncall_labels.register(app)
 

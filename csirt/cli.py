@@ -385,12 +385,13 @@ def _configure_logging():
 def register(app):
     from .alerts.cli_commands import add_commands
     from .alerts.playbooks.cli import playbooks_group
+    from .checks.cli import checks_group
     from .systems.csv_cli import inventory_group
 
     add_commands(playbooks_group)  # playbooks test, playbooks replay
 
     for command in (users_group, tokens_group, demo_group, backup_group, ensure_admin, serve,
-                    scheduler_command, compliance_group, inventory_group, playbooks_group):
+                    scheduler_command, compliance_group, inventory_group, playbooks_group, checks_group):
         app.cli.add_command(command)
 
 

@@ -91,6 +91,16 @@ class Config:
         self.CSIRT_WEBHOOK_TIMEOUT_SECONDS = _env_int("CSIRT_WEBHOOK_TIMEOUT_SECONDS", 10)
         self.CSIRT_TELEGRAM_API_BASE = os.environ.get("CSIRT_TELEGRAM_API_BASE", "https://api.telegram.org")
         self.CSIRT_TELEGRAM_BOT_TOKEN = os.environ.get("CSIRT_TELEGRAM_BOT_TOKEN", "")
+        # Scheduled checks (csirt/checks): where they may reach, how much at once, how long kept.
+        self.CSIRT_SCAN_ALLOWED_NETWORKS = os.environ.get("CSIRT_SCAN_ALLOWED_NETWORKS", "127.0.0.0/8, ::1/128")
+        self.CSIRT_SCAN_MAX_CIDR_HOSTS = _env_int("CSIRT_SCAN_MAX_CIDR_HOSTS", 256)
+        self.CSIRT_NMAP_PATH = os.environ.get("CSIRT_NMAP_PATH", "nmap")
+        self.CSIRT_CHECK_CONCURRENCY = _env_int("CSIRT_CHECK_CONCURRENCY", 4)  # kinds/batches run at once
+        self.CSIRT_CHECK_BATCH = _env_int("CSIRT_CHECK_BATCH", 500)  # work items claimed per tick
+        self.CSIRT_CHECK_RETENTION_DAYS = _env_int("CSIRT_CHECK_RETENTION_DAYS", 90)  # state changes kept
+        self.CSIRT_HEARTBEAT_MAX_SKEW_SECONDS = _env_int("CSIRT_HEARTBEAT_MAX_SKEW_SECONDS", 300)
+        # An extra CA file (PEM) the TLS checks trust besides the system store (a province's own CA).
+        self.CSIRT_TLS_CA_FILE = os.environ.get("CSIRT_TLS_CA_FILE", "")
         self.CSIRT_NOTIFY_MAX_ATTEMPTS = _env_int("CSIRT_NOTIFY_MAX_ATTEMPTS", 8)
         self.CSIRT_NOTIFY_POLL_SECONDS = _env_int("CSIRT_NOTIFY_POLL_SECONDS", 10)
         self.CSIRT_NOTIFY_CLAIM_SECONDS = _env_int("CSIRT_NOTIFY_CLAIM_SECONDS", 120)

@@ -85,6 +85,18 @@ def _escalate():
     run_due()
 
 
+def _checks_tick():
+    from .checks.jobs import tick_job
+
+    tick_job()
+
+
+def _checks_prune():
+    from .checks.jobs import prune_job
+
+    prune_job()
+
+
 # (stable id, function, seconds between runs). Later issues add checks, escalations, outbox...
 JOBS = [
     ("purge-sessions", _purge_sessions, 3600),
@@ -92,7 +104,12 @@ JOBS = [
     ("notify-deliver", _notify_deliver, 15),  # notify/jobs.py
     ("escalate", _escalate, 15),  # oncall/escalation.py: due steps of unacknowledged incidents
     ("layer-expiry-notices", _layer_expiry_notices, 6 * 3600),  # systems/expiry_notices.py
+    ("checks", _checks_tick, 15),  # checks/runner.py: claim and run the due checks
+    ("checks-prune", _checks_prune, 24 * 3600),  # checks/prune.py
 ]
+# Jobs every process runs, not only the lease holder: their own claims (FOR UPDATE SKIP LOCKED on
+# PostgreSQL) keep them apart, so several schedulers share the load.
+UNLEASED = {"checks"}
 
 
 def make_holder():
@@ -197,11 +214,12 @@ class Runner:
 
     def run_job(self, job_id, func, seconds):
         """Run one job if it is due and this process holds the lease; True if it ran. Never raises."""
-        if not self.holding:  # a standby does not even ask (the claim checks the lease again)
+        unleased = job_id in UNLEASED
+        if not self.holding and not unleased:  # a standby does not even ask (the claim checks the lease again)
             return False
         with self.app.app_context():
             try:
-                if not claim_run(job_id, seconds, self.holder):
+                if not unleased and not claim_run(job_id, seconds, self.holder):
                     return False
                 with channel("scheduler", via=job_id):
                     func()
@@ -222,7 +240,8 @@ class Runner:
         scheduler.add_job(self.heartbeat, "interval", seconds=self.heartbeat_seconds, id="lease-heartbeat",
                           executor="lease", next_run_time=now + timedelta(seconds=self.heartbeat_seconds))
         for job_id, func, seconds in self.jobs:
-            scheduler.add_job(self.run_job, "interval", seconds=min(seconds, self.heartbeat_seconds), id=job_id,
+            every = seconds if job_id in UNLEASED else min(seconds, self.heartbeat_seconds)
+            scheduler.add_job(self.run_job, "interval", seconds=every, id=job_id,
                               args=(job_id, func, seconds), next_run_time=now)
         scheduler.start()
         self._scheduler = scheduler
@@ -233,6 +252,7 @@ class Runner:
     def shutdown(self, wait=True):
         """Stop looking for work, let running jobs finish (`wait`), then release the lease."""
         if self._scheduler is not None:
+            _stop_checks()  # a scan in flight is killed and recorded interrupted (retried once)
             self._scheduler.shutdown(wait=wait)
             self._scheduler = None
         from .notify.jobs import stop_loop
@@ -247,6 +267,15 @@ class Runner:
                     db.session.rollback()
                     logger.exception("could not release the scheduler lease")
             self.holding = False
+
+
+def _stop_checks():
+    try:
+        from .checks.jobs import stop
+
+        stop()
+    except Exception:
+        logger.exception("could not stop the running checks")
 
 
 def start(app, jobs=None):

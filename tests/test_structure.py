@@ -125,3 +125,30 @@ def test_incidents_never_import_on_call_or_alerts():
     bad = [f"{p.relative_to(PACKAGE)}: {t}" for p in _files(PACKAGE / "incidents") for t in _targets(p)
            if t.startswith(("csirt.oncall", "csirt.alerts"))]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("domain", ["systems", "alerts", "incidents", "notify", "oncall", "team", "rules"])
+def test_the_checks_sit_above_the_inventory_and_the_alert_pipeline(domain):
+    """The checks read the inventory and hand their alerts to the intake; none of those imports the
+    checks (the server page's panel and layer 2's agent state are registered by the checks)."""
+    bad = [f"{p.relative_to(PACKAGE)}: {t}" for p in _files(PACKAGE / domain) for t in _targets(p)
+           if t.startswith("csirt.checks")]
+    assert not bad, bad
+
+
+def test_only_the_scanner_starts_a_process():
+    """SECURITY.md: nmap is started in one place, from a fixed profile; nothing else in the app
+    starts a program."""
+    modules = ("subprocess", "pty", "multiprocessing")
+    from_os = ("system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp")
+
+    def starts(module, name):
+        return (module.split(".")[0] in modules or (module == "os" and name is not None
+                and (name in from_os or name.startswith(("exec", "spawn")))))
+
+    bad = [f"{p.relative_to(PACKAGE)}: {m} {n or ''}" for p in _files(PACKAGE) for m, n in _imports(p)
+           if starts(m, n) and p.relative_to(PACKAGE).as_posix() != "checks/scanner.py"]
+    source = [p.relative_to(PACKAGE) for p in _files(PACKAGE)
+              if p.relative_to(PACKAGE).as_posix() != "checks/scanner.py"
+              and any(word in p.read_text(encoding="utf-8") for word in ("os.system(", "os.popen(", "os.exec"))]
+    assert not bad and not source, (bad, source)

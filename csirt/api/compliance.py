@@ -50,7 +50,8 @@ def figures_json(board, limit, offset):
         "overall": _tally(board.overall),
         "agencies": [{"id": a.id, "name": a.name, **_tally(a)} for a in board.agencies],
         "servers": {"total": board.servers["total"],
-                    "controls": {c: {"expected": f["expected"], "verified_share": f["verified"]}
+                    "controls": {c: {"expected": f["expected"], "verified_share": f["verified"],
+                                     "coverage": f["coverage"].as_dict() if f["coverage"] is not None else None}
                                  for c, f in board.servers["controls"].items()}},
         "trend": [{"month": p.month.isoformat()[:7], "systems": p.systems, "all_valid": p.all_valid,
                    "share_all_valid": p.share, "live": p.live} for p in board.trend],

@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of /api/v1, built from the same schemas that validate requests."""
 from ..incidents.vocab import CATEGORIES
-from . import alerts_openapi, inventory_schemas, schemas
+from . import alerts_openapi, heartbeats_openapi, inventory_schemas, schemas
 
 LIST_PARAMS = [
     ("status", {"type": "string", "enum": ["", "open", "new", "triaged", "contained", "eradicated",
@@ -41,6 +41,7 @@ EXAMPLES = {
     "StatusChange": {"status": "contained", "note": "Đã cô lập máy chủ khỏi mạng nội bộ.", "version": 4},
     **inventory_schemas.EXAMPLES,
     **alerts_openapi.EXAMPLES,
+    "Heartbeat": heartbeats_openapi.EXAMPLE,
 }
 
 LOCATION = {"Location": {"description": "The incident's address, e.g. /api/v1/incidents/42",
@@ -92,7 +93,17 @@ COMPLIANCE_OUT = {
             "total": _COUNT,
             "controls": {"type": "object", "additionalProperties": {
                 "type": "object", "required": ["expected", "verified_share"],
-                "properties": {"expected": _COUNT, "verified_share": _SHARE}}}}},
+                "properties": {"expected": _COUNT, "verified_share": _SHARE, "coverage": {
+                    "type": ["object", "null"],
+                    "description": "null: no check of this control applies to the servers in scope",
+                    "required": ["expected", "verified", "share", "failing", "never", "stale", "counts"],
+                    "properties": {
+                        "expected": _COUNT, "verified": _COUNT, "share": _SHARE,
+                        **{k: {"type": "array", "description": "at most 50, by host name", "items": {
+                            "type": "object", "required": ["id", "hostname"],
+                            "properties": {"id": {"type": "integer"}, "hostname": {"type": "string"}}}}
+                           for k in ("failing", "never", "stale")},
+                        "counts": {"type": "object", "additionalProperties": _COUNT}}}}}}}},
         "trend": {"type": "array", "items": {
             "type": "object", "required": ["month", "systems", "all_valid", "share_all_valid", "live"],
             "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "systems": _COUNT,
@@ -114,6 +125,40 @@ COMPLIANCE_OUT = {
                     "layer3_independent": {"type": ["boolean", "null"]},
                     "last_assessed": _DAY, "assessment_due": _DAY, "assessment_overdue": {"type": "boolean"},
                     "open_findings": _COUNT, "late_findings": _COUNT}}}}},
+    },
+}
+
+_WHEN = {"type": ["string", "null"]}
+_CHECK_STATES = ["never", "pass", "warn", "fail", "error", "interrupted"]
+CHECK_RESULT_OUT = {
+    "type": "object",
+    "required": ["id", "status", "changed", "started_at", "finished_at", "duration_ms", "details", "summary",
+                 "command"],
+    "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string", "enum": _CHECK_STATES[1:]},
+        "changed": {"type": "boolean"}, "started_at": {"type": "string"}, "finished_at": {"type": "string"},
+        "duration_ms": _COUNT, "details": {"type": "object"}, "summary": {"type": "string"},
+        "command": {"type": ["array", "null"], "items": {"type": "string"}}},
+}
+SERVER_CHECKS_OUT = {
+    "type": "object", "required": ["server", "items"],
+    "properties": {
+        "server": {"type": "object", "required": ["id", "hostname"],
+                   "properties": {"id": {"type": "integer"}, "hostname": {"type": "string"}}},
+        "items": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "kind", "active", "config", "state", "state_label", "state_since", "last_run_at",
+                         "next_run_at", "results"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["firewall", "agent", "antivirus", "tls", "portal"]},
+                "active": {"type": "boolean"},
+                "config": {"type": "object", "required": ["id", "name", "enabled", "interval_seconds"],
+                           "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                          "enabled": {"type": "boolean"}, "interval_seconds": _COUNT}},
+                "state": {"type": "string", "enum": _CHECK_STATES}, "state_label": {"type": "string"},
+                "state_since": _WHEN, "last_run_at": _WHEN, "next_run_at": _WHEN,
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/CheckResult"}}}}},
     },
 }
 
@@ -150,8 +195,11 @@ def document(version):
                                    "acknowledged_by": {"type": ["object", "null"]}}},
                 "Error": schemas.ERROR_OUT,
                 "Compliance": COMPLIANCE_OUT,
+                "CheckResult": CHECK_RESULT_OUT,
+                "ServerChecks": SERVER_CHECKS_OUT,
                 **inventory_schemas.COMPONENTS,
                 **alerts_openapi.COMPONENTS,
+                **heartbeats_openapi.COMPONENTS,
                 "IncidentPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
                     "next_cursor": {"type": ["string", "null"]}, "total": {"type": "integer"}},
@@ -164,6 +212,15 @@ def document(version):
         "paths": {
             **inventory_schemas.paths(_ok, _errors, _json_body),
             **alerts_openapi.paths(_ok, _errors, _json_body),
+            **heartbeats_openapi.paths(_ok, _errors, _json_body),
+            "/servers/{server_id}/checks": {
+                "parameters": [{"name": "server_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
+                "get": {"summary": "A server's scheduled checks: each with its current state and its 20 newest "
+                                   "results (scope systems:read)", "operationId": "getServerChecks",
+                        "responses": {**_ok(200, "#/components/schemas/ServerChecks", "The checks"),
+                                      **_errors(401, 403, 404)}},
+            },
             "/compliance": {
                 "get": {"summary": "Compliance with the four-layer model: the dashboard's figures (scope "
                                    "systems:read)", "operationId": "getCompliance",

@@ -48,6 +48,23 @@ class RunContext:
     heartbeats: dict = field(default_factory=dict)  # server_id → ServerHeartbeat-like object
 
 
+def each(jobs, check):
+    """The runner of a kind that checks its jobs one at a time: `check(job)` → (status, details).
+    A job's own trouble (any exception) is its "error" result, never the batch's."""
+    from ..clock import utcnow
+
+    results = []
+    for job in jobs:
+        started = utcnow()
+        try:
+            status, details = check(job)
+        except Exception as err:
+            status, details = "error", {"reason": "internal", "error": type(err).__name__}
+        results.append(Result(item_id=job.item_id, status=status, started_at=started,
+                              finished_at=utcnow(), details=details))
+    return results
+
+
 def runners():
     """kind → run(jobs, ctx). Imported lazily: the scanner imports python-nmap."""
     from . import agent, antivirus, firewall, portal, tls

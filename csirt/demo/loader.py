@@ -3,7 +3,8 @@
 `load()` creates 20 agencies (reusing the `CSIRT` unit), 50 members, 8 information systems, the
 15 shared servers (5 physical, 10 virtual) and 40 incidents spread over every status, category
 and severity, then a month of alerts routed by the playbooks into more incidents (`demo/alerts.py`),
-and returns a summary of counts. The data itself lives in `csirt.demo.data`.
+the scheduled checks of the servers with their heartbeats (`demo/checks.py`), and returns a
+summary of counts. The data itself lives in `csirt.demo.data`.
 
 Password: every demo user gets the password from the environment variable
 ``CSIRT_DEMO_PASSWORD`` (default ``demo-password-2026``). Sign in as e.g. ``nguyen.duc.thang``
@@ -51,6 +52,7 @@ from ..team.models import Agency, User
 from ..team.passwords import password_problem
 from . import data
 from .alerts import load_alerts
+from .checks import load_checks, load_heartbeats
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo default
 SEED = 2026
@@ -394,7 +396,7 @@ def load():
         raise DomainError(_("The demo data is never loaded into a production installation "
                             "(CSIRT_ENV=production): its members sign in with a published password."))
     password = _demo_password()  # refuse a weak one before creating anything
-    created = {"agencies": 0, "members": 0, "servers": 0, "systems": 0, "incidents": 0, "alerts": 0}
+    created = {"agencies": 0, "members": 0, "servers": 0, "systems": 0, "incidents": 0, "alerts": 0, "checks": 0}
     setup_time = utcnow() - timedelta(days=SETUP_DAYS_AGO)
     locale = nullcontext() if has_request_context() else force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     with locale:
@@ -407,6 +409,9 @@ def load():
         _load_snapshots(today)
         _load_incidents(agencies, systems, people, created)
         _load_rotation(people, utc_to_local(setup_time).date())
+        # the scheduled checks of the 15 servers, and their heartbeats (demo/checks.py)
+        created["checks"] += load_checks(people[data.LAYER_AUTHOR], agencies["CSIRT"].id)
+        load_heartbeats()
         alerts, opened = load_alerts(people)  # routed by the playbooks into more incidents
         created["alerts"] += alerts
         created["incidents"] += opened

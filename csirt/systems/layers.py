@@ -11,12 +11,11 @@ import logging
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import storage
+from .. import storage, versions
 from ..audit.services import clean, diff, record
 from ..clock import utcnow
-from ..errors import Conflict, NotFound, ValidationError, invalid
+from ..errors import NotFound, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
 from ..uploads import EvidenceTooLarge, IntegrityFailure, StorageFailure, check_intact, receive  # noqa: F401
@@ -85,25 +84,6 @@ def _snapshot(item):
     return clean({f: getattr(item, f) for f in AUDITED})
 
 
-def _check_version(item, version):
-    if version in (None, ""):
-        return
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The form is missing its version; reload and try again.")) from None
-    if expected != item.version:
-        raise Conflict(str(CONFLICT))
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(str(CONFLICT)) from None
-
-
 def _editable_system(actor, system):
     policy.require(policy.can_edit_system(actor, system), _("You may not edit the protection layers of this "
                                                             "information system."))
@@ -148,7 +128,7 @@ def add_layer_record(actor, system_id, data):
     db.session.add(item)
     db.session.flush()
     record(actor, "layer.create", item, after={"system_id": system.id, **_snapshot(item)})
-    _commit()
+    versions.commit(CONFLICT)
     return item
 
 
@@ -156,7 +136,7 @@ def update_layer_record(actor, record_id, data, version=None):
     """Change the fields present in `data`; refuses a stale `version`."""
     item = get_layer_record(actor, record_id)
     _editable_system(actor, item.system)
-    _check_version(item, version)
+    versions.check_version(item, version, CONFLICT)
     values = layer_values(data, UPDATE_FIELDS, current=item)
     before = _snapshot(item)
     for key, value in values.items():
@@ -166,7 +146,7 @@ def update_layer_record(actor, record_id, data, version=None):
         item.updated_at = utcnow()
         record(actor, "layer.update", item, before=changed_before,
                after={"system_id": item.system_id, **changed_after})
-    _commit()
+    versions.commit(CONFLICT)
     return item
 
 
@@ -174,13 +154,13 @@ def verify_layer(actor, record_id, version=None):
     """Someone checked the layer's evidence today: `last_verified` becomes today."""
     item = get_layer_record(actor, record_id)
     _editable_system(actor, item.system)
-    _check_version(item, version)
+    versions.check_version(item, version, CONFLICT)
     before = item.last_verified
     item.last_verified = today()
     item.updated_at = utcnow()
     record(actor, "layer.verify", item, before={"last_verified": before},
            after={"system_id": item.system_id, "last_verified": item.last_verified})
-    _commit()
+    versions.commit(CONFLICT)
     return item
 
 

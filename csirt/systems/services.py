@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import versions
 from ..audit.services import clean, diff, record
 from ..clock import utcnow
 from ..errors import Conflict, ValidationError, invalid
@@ -44,15 +45,6 @@ def _server_snapshot(server):
     return clean(values)
 
 
-def _check_version(obj, expected_version, message):
-    if expected_version in (None, ""):
-        return
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The form is missing its version; reload and try again.")) from None
-    if expected != obj.version:
-        raise Conflict(message)
 
 
 def _commit(conflict_message, unique_field, unique_message):
@@ -185,7 +177,7 @@ def update_system(actor, system_id, data, version=None):
     policy.require(policy.can_edit_system(actor, system), _("You may not edit this information system."))
     if system.archived_at is not None:
         raise ValidationError(_("This information system is archived; restore it before editing it."))
-    _check_version(system, version, str(SYSTEM_CONFLICT))
+    versions.check_version(system, version, str(SYSTEM_CONFLICT))
     values, errors = check_system(data, partial=True)
     _system_rules(actor, values, errors, system)
     if errors:
@@ -212,7 +204,7 @@ def archive_system(actor, system_id, version=None):
     that name it."""
     system = policy.get_system(actor, system_id)
     policy.require(policy.can_edit_system(actor, system), _("You may not archive this information system."))
-    _check_version(system, version, str(SYSTEM_CONFLICT))
+    versions.check_version(system, version, str(SYSTEM_CONFLICT))
     if system.archived_at is None:
         _archive(actor, system, "system.archive", True)
         _commit(str(SYSTEM_CONFLICT), "code", str(CODE_TAKEN))
@@ -222,7 +214,7 @@ def archive_system(actor, system_id, version=None):
 def restore_system(actor, system_id, version=None):
     system = policy.get_system(actor, system_id)
     policy.require(policy.can_edit_system(actor, system), _("You may not restore this information system."))
-    _check_version(system, version, str(SYSTEM_CONFLICT))
+    versions.check_version(system, version, str(SYSTEM_CONFLICT))
     if system.archived_at is not None:
         _archive(actor, system, "system.restore", False)
         _commit(str(SYSTEM_CONFLICT), "code", str(CODE_TAKEN))
@@ -336,7 +328,7 @@ def update_server(actor, server_id, data, version=None):
     policy.require(policy.can_edit_server(actor, server), _("You may not edit this server."))
     if server.archived_at is not None:
         raise ValidationError(_("This server is archived; restore it before editing it."))
-    _check_version(server, version, str(SERVER_CONFLICT))
+    versions.check_version(server, version, str(SERVER_CONFLICT))
     values, errors = check_server(data, partial=True)
     _server_rules(actor, values, errors, server)
     if errors:
@@ -362,7 +354,7 @@ def update_server(actor, server_id, data, version=None):
 def archive_server(actor, server_id, version=None):
     server = policy.get_server(actor, server_id)
     policy.require(policy.can_edit_server(actor, server), _("You may not archive this server."))
-    _check_version(server, version, str(SERVER_CONFLICT))
+    versions.check_version(server, version, str(SERVER_CONFLICT))
     if server.archived_at is None:
         _archive(actor, server, "server.archive", True)
         _commit(str(SERVER_CONFLICT), "hostname", str(HOSTNAME_TAKEN))
@@ -372,7 +364,7 @@ def archive_server(actor, server_id, version=None):
 def restore_server(actor, server_id, version=None):
     server = policy.get_server(actor, server_id)
     policy.require(policy.can_edit_server(actor, server), _("You may not restore this server."))
-    _check_version(server, version, str(SERVER_CONFLICT))
+    versions.check_version(server, version, str(SERVER_CONFLICT))
     if server.archived_at is not None:
         _archive(actor, server, "server.restore", False)
         _commit(str(SERVER_CONFLICT), "hostname", str(HOSTNAME_TAKEN))

@@ -4,11 +4,12 @@ the next assessment and the open findings. Reads the system's records once (`loa
 
 Flags: layer 3 "not independent" (`assessments.non_independent`), "verification overdue" when the
 current record's next verification date has passed, and on layer 2 the state of the monitoring
-agents on the system's servers, which the scheduled checks will provide (`agents_state`; None
-today, shown as "not checked").
+agents on the system's servers, from the scheduled agent checks (`agents_state`; None, shown as
+"not checked", when no agent check applies to them).
 """
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -62,10 +63,31 @@ class Summary:
         return any(row.non_independent for row in self.layers)
 
 
+@dataclass
+class AgentsState:
+    """The monitoring agents of a system's servers: how many answer, and the silent ones."""
+
+    alive: int
+    total: int
+    silent: list  # hostnames of the servers whose agent is failing, stale or never checked
+
+    def __str__(self):
+        text = _("%(alive)s of %(total)s agents alive", alive=self.alive, total=self.total)
+        if self.silent:
+            text += "; " + _("silent: %(names)s", names=", ".join(self.silent))
+        return text
+
+
+AGENTS_PROVIDER = "csirt_agents_state"  # app.extensions key: the checks register theirs (checks/panels.py)
+
+
 def agents_state(system):
-    """The live state of the monitoring agents on the system's servers (layer 2). The scheduled
-    checks fill it in; until then nothing is known: None, shown as "not checked"."""
-    return None
+    """The live state of the monitoring agents on the system's servers (layer 2), an AgentsState,
+    from whoever provides it: the scheduled checks register a provider at start-up (the inventory
+    does not import the checks). None ("not checked") without one, or when no agent check applies
+    to the system's servers."""
+    provider = current_app.extensions.get(AGENTS_PROVIDER)
+    return provider(system) if provider is not None else None
 
 
 def agents_label(state):
@@ -102,7 +124,7 @@ def summarise(system, records, done, on, window, next_due=None):
             layer=layer, name=layer_name(layer), current=current, status=status, history=mine,
             evidence_count=len(current.evidence) if current is not None else 0,
             verification_overdue=bool(current is not None and current.next_due and current.next_due < on),
-            agents=agents_state(system) if layer == 2 else None))
+            agents=None))
     last = done[0] if done else None
     rows[2].non_independent = assessment_rules.non_independent(rows[1].current, rows[2].current, last)
     summary = Summary(system=system, today=on, layers=rows, assessments=list(done),
@@ -118,7 +140,9 @@ def summarise(system, records, done, on, window, next_due=None):
 def system_summary(system):
     """The summary of `system` today (the caller has checked that the user may see it)."""
     records, done = load(system)
-    return summarise(system, records, done, today(), window_days())
+    summary = summarise(system, records, done, today(), window_days())
+    summary.layers[1].agents = agents_state(system)
+    return summary
 
 
 def layer_context(system):

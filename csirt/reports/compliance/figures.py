@@ -9,7 +9,9 @@ tests/reports/test_compliance_statements.py):
      layers 2 and 3, its last assessment and its open findings;
   2. the assessment-interval rules (the rules table is small);
   3. the servers and how many expect each control;
-  4. the trend from the monthly snapshots.
+  4. the trend from the monthly snapshots;
+  5. the coverage of the servers' controls: each visible server expected to have some control,
+     with its active work items of the control kinds (`checks/coverage.py` judges them).
 The statuses follow `systems/compliance.py` (the pure core; a test compares both).
 """
 import bisect
@@ -19,6 +21,8 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, func, literal
 
+from ...checks import coverage
+from ...clock import utcnow
 from ...extensions import db
 from ...ids import as_id
 from ...rules import keys
@@ -51,6 +55,8 @@ from ...team.models import Agency
 CODES = {VALID: 0, EXPIRING: 1, EXPIRED: 2, MISSING: 3}
 BY_CODE = {code: status for status, code in CODES.items()}
 CONTROLS = ("firewall", "antivirus", "agent")
+# The server column saying a control is expected (non-empty) on it; the check kind is the control's name.
+EXPECTED = {"firewall": "baseline_ports", "antivirus": "antivirus_expected", "agent": "agent_expected"}
 TREND_MONTHS = 12
 
 
@@ -169,6 +175,22 @@ def servers_statement(user, filters):
     return policy.visible_servers(user, query)
 
 
+def coverage_statement(user, filters):
+    """Statement 5: one row per (visible server expected to have some control, work item of a
+    control kind on it), the server alone when it has none: id, hostname, whether it expects each
+    control, and the item's kind, state, last run and interval."""
+    items = coverage.items_statement(CONTROLS).subquery("items")
+    expects = [(getattr(Server, column) != "").label(control) for control, column in EXPECTED.items()]
+    query = (db.select(Server.id, Server.hostname, *expects, items.c.kind, items.c.state, items.c.last_run_at,
+                       items.c.interval_seconds)
+             .outerjoin(items, items.c.server_id == Server.id)
+             .where(Server.archived_at.is_(None),
+                    db.or_(*(getattr(Server, column) != "" for column in EXPECTED.values()))))
+    if filters.agency_id is not None:
+        query = query.where(Server.agency_id == filters.agency_id)
+    return policy.visible_servers(user, query)
+
+
 def trend_statement(user, filters, first_month):
     """Statement 4: per month since `first_month`, the systems snapshotted and how many had some
     layer not valid (one pass, no per-system grouping: the job writes exactly one row per layer
@@ -193,7 +215,7 @@ def statements(user, filters, day, window):
     """The SQL the dashboard runs, for the benchmark to run directly (rules excepted: a plain
     read of a table of tens of rows)."""
     return [systems_statement(user, filters, day, window), servers_statement(user, filters),
-            trend_statement(user, filters, first_trend_month(day))]
+            trend_statement(user, filters, first_trend_month(day)), coverage_statement(user, filters)]
 
 
 # --- the figures --------------------------------------------------------------------------------
@@ -371,8 +393,10 @@ def compute(user, filters=Filters(), day=None):
     for tally in agencies.values():
         overall.merge(tally)
     servers = db.session.execute(servers_statement(user, filters)).one()
+    covered = verified_coverage(db.session.execute(coverage_statement(user, filters)), utcnow())
     server_figures = {"total": servers.total,
-                      "controls": {c: {"expected": int(getattr(servers, c) or 0), "verified": verified_share(c)}
+                      "controls": {c: {"expected": int(getattr(servers, c) or 0),
+                                       "verified": verified_share(c, covered), "coverage": covered[c]}
                                    for c in CONTROLS}}
     current = month_start(day)
     trend = [TrendPoint(r.month, int(r.systems), int(r.systems) - int(r.not_valid or 0))
@@ -382,7 +406,21 @@ def compute(user, filters=Filters(), day=None):
     return Dashboard(day, window, filters, rows, list(agencies.values()), overall, server_figures, trend)
 
 
-def verified_share(control, servers=None):
-    """The share of servers whose `control` the scheduled checks verified. None ("not checked")
-    until the checks exist: no check results are recorded yet."""
-    return None
+def verified_coverage(rows, now):
+    """{control: checks.coverage.Coverage or None} from the rows of `coverage_statement`."""
+    servers, items = {}, []
+    for row in rows:
+        if row.id not in servers:
+            servers[row.id] = (row.id, row.hostname, {c: bool(getattr(row, c)) for c in CONTROLS})
+        if row.kind is not None:
+            items.append((row.id, row.kind, row.state, row.last_run_at, row.interval_seconds))
+    found = coverage.tally(list(servers.values()), items, now)
+    return {c: found.get(c) for c in CONTROLS}
+
+
+def verified_share(control, covered):
+    """The share (0-100) of the servers expected to have `control` that the scheduled checks
+    verified passing within their interval; None ("not checked") when no check of that kind
+    applies to any of them, or none expects it."""
+    found = covered.get(control)
+    return found.share if found is not None else None

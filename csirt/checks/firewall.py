@@ -1,0 +1,138 @@
+"""Firewall exposure: the kind runner. Scans each server's addresses (or the configuration's
+targets) for the configured port set plus the server's baseline ports, and judges what is open
+against the baseline (`evaluate.firewall_verdict`).
+
+Efficient scanning: the jobs are grouped by the exact port set to scan, and each group is ONE
+nmap run over all its hosts (`scanner.scan`), whose XML is parsed once and mapped back to the
+jobs. Every target is normalised, host names resolved once, and every address checked against
+`CSIRT_SCAN_ALLOWED_NETWORKS` before anything runs: a job with a target outside gets an error
+result ("not_allowed") and is not scanned, the others are.
+"""
+import ipaddress
+import time
+
+from ..clock import utcnow
+from ..systems.ports import format_baseline, merge, parse_baseline
+from . import evaluate, scanner, targets
+from .kinds import Result
+
+# States of an address in which its ports are unknown.
+_UNKNOWN = ("timeout", "missing", "down", "unknown")
+
+
+def _ports_text(ranges, protocol):
+    """"22,80,8000-8010" for one protocol (what nmap's -p takes after T: or U:)."""
+    parts = [str(r.first) if r.first == r.last else f"{r.first}-{r.last}"
+             for r in ranges if r.protocol == protocol]
+    return ",".join(parts)
+
+
+class _Refused(Exception):
+    def __init__(self, details):
+        super().__init__(details.get("reason"))
+        self.details = details
+
+
+def _plan(job, ctx, networks, max_hosts):
+    """(scanned ranges, addresses/networks to scan) for one job, or _Refused."""
+    try:
+        scanned = merge(parse_baseline(job.params.get("ports") or "") + parse_baseline(job.baseline or ""))
+    except ValueError:
+        raise _Refused({"reason": "bad_ports"}) from None
+    if not scanned:
+        raise _Refused({"reason": "bad_ports"})
+    wanted = list(job.params.get("targets") or job.addresses or ())
+    if not wanted:
+        raise _Refused({"reason": "no_addresses"})
+    hosts = []
+    for text in wanted:
+        try:
+            token = targets.normalise_target(text, max_hosts)
+        except ValueError:
+            raise _Refused({"reason": "bad_target", "target": str(text)[:100]}) from None
+        try:
+            addresses = targets.resolve(token)
+        except ValueError:
+            raise _Refused({"reason": "unresolved", "target": token}) from None
+        try:
+            targets.check_allowed(addresses, networks)
+        except ValueError:
+            raise _Refused({"reason": "not_allowed", "target": token}) from None
+        hosts += [a for a in addresses if a not in hosts]
+    return scanned, hosts
+
+
+def _error(job, started, details, command=None):
+    return Result(job.item_id, "error", started, utcnow(), details, command)
+
+
+def _states(hosts, outcome_hosts):
+    """address → state for a job's scan targets (a network gives each address nmap reported)."""
+    out = {}
+    for host in hosts:
+        if "/" in host:
+            network = ipaddress.ip_network(host)
+            for address, found in outcome_hosts.items():
+                if ipaddress.ip_address(address) in network:
+                    out[address] = found["state"]
+        else:
+            out[host] = outcome_hosts.get(host, {}).get("state", "missing")
+    return out
+
+
+def _judge(job, scanned, hosts, outcome, started):
+    states = _states(hosts, outcome.hosts)
+    opened = evaluate.union_open(outcome.hosts, states)
+    status, details = evaluate.firewall_verdict(opened, job.baseline or "", scanned,
+                                                bool(job.params.get("closed_fails")))
+    details["hosts"] = states
+    details["ports"] = format_baseline(scanned)
+    unknown = sorted(a for a, s in states.items() if s in _UNKNOWN)
+    if (unknown or not states) and status != "fail":
+        status = "error"
+        details["reason"] = "host_timeout" if any(states.get(a) == "timeout" for a in unknown) \
+            else "no_result"
+    return Result(job.item_id, status, started, utcnow(), details, list(outcome.argv))
+
+
+def run(jobs, ctx):
+    """One Result per job; never raises for a job's own trouble."""
+    networks = targets.allowed_networks(ctx.config)
+    max_hosts = int(ctx.config.get("CSIRT_SCAN_MAX_CIDR_HOSTS") or 256)
+    results = {}
+    groups = {}  # (tcp text, udp text) → [(job, scanned, hosts)]
+    for job in jobs:
+        started = utcnow()
+        try:
+            scanned, hosts = _plan(job, ctx, networks, max_hosts)
+        except _Refused as refused:
+            results[job.item_id] = _error(job, started, refused.details)
+            continue
+        key = (_ports_text(scanned, "tcp"), _ports_text(scanned, "udp"))
+        groups.setdefault(key, []).append((job, scanned, hosts))
+
+    for (tcp, udp), members in groups.items():
+        started = utcnow()
+        timeout = max(job.timeout for job, _s, _h in members)
+        if ctx.deadline is not None:
+            timeout = min(timeout, ctx.deadline - time.monotonic())
+        if timeout < 1:
+            for job, _s, _h in members:
+                results[job.item_id] = _error(job, started, {"reason": "timeout"})
+            continue
+        everyone = list(dict.fromkeys(h for _j, _s, hosts in members for h in hosts))
+        try:
+            outcome = scanner.scan(everyone, tcp, udp, timeout, ctx.config)
+        except ValueError:  # the scanner's last gate refused what the checks above let through
+            for job, _s, _h in members:
+                results[job.item_id] = _error(job, started, {"reason": "bad_target"})
+            continue
+        for job, scanned, hosts in members:
+            if outcome.error:
+                details = {"reason": outcome.error}
+                if outcome.stderr:
+                    details["stderr"] = outcome.stderr[-500:]
+                results[job.item_id] = _error(job, started, details, list(outcome.argv))
+            else:
+                results[job.item_id] = _judge(job, scanned, hosts, outcome, started)
+    return [results[job.item_id] for job in jobs]

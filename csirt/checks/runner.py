@@ -1,0 +1,338 @@
+"""One scheduler tick of the checks: claim the due work items, run them, store the results, and
+turn the changes of state into alerts.
+
+1. `workitems.sync()` (servers added to the inventory are picked up), then the runs left behind by
+   a killed scheduler are marked interrupted (`claims.recover_interrupted`);
+2. up to CSIRT_CHECK_BATCH due items are claimed (`claims.claim_due`, committed) and turned into
+   `kinds.Job`s: plain data, so the kinds run in threads with no database session;
+3. the jobs run in units (all firewall jobs in one unit: the firewall kind puts the hosts of one
+   scan into one nmap; the antivirus kind's jobs in one; each agent, tls and portal job alone), at
+   most CSIRT_CHECK_CONCURRENCY units at once;
+4. every result is stored as a CheckResult with the item's new state, all in one transaction (a
+   result whose claim ran out and was taken over is dropped);
+5. a failure not yet alerted fires, a pass (or warn) of an alerted item resolves: the alerts go
+   in ONE call to the alert intake (`via="check"`), then `alerting` is set. A failed intake leaves
+   `alerting` as it was, so the next run sends it again.
+
+A scheduler stopping in the middle of a tick (`stop()`) records its claimed runs as interrupted
+(retried once) instead of storing what the killed scans returned.
+"""
+import itertools
+import logging
+import math
+import os
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..clock import utcnow
+from ..extensions import db
+from ..systems.models import Server
+from . import claims, kinds, workitems
+from .models import PASSING, CheckConfig, CheckResult, ServerCheck, ServerHeartbeat
+
+logger = logging.getLogger(__name__)
+CONFIG_KEYS = ("CSIRT_SCAN_ALLOWED_NETWORKS", "CSIRT_SCAN_MAX_CIDR_HOSTS", "CSIRT_NMAP_PATH",
+               "CSIRT_HEARTBEAT_MAX_SKEW_SECONDS", "CSIRT_CHECK_CONCURRENCY", "CSIRT_TLS_CA_FILE")
+WHOLE_KIND = ("firewall", "antivirus")  # one unit for all their jobs; other kinds: one unit per job
+HEARTBEAT_KINDS = ("agent", "antivirus")
+_ITEMS = ServerCheck.__table__
+_RESULTS = CheckResult.__table__
+
+_holder = None
+_stops = itertools.count(1)
+_stopped = 0  # the number of the last stop(); a tick that saw another number at its start was stopped
+
+
+def holder():
+    """This process's claimer id (made at first use, so forked processes each get their own)."""
+    global _holder
+    pid = os.getpid()
+    if _holder is None or _holder[0] != pid:
+        _holder = (pid, f"checks:{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}"[-100:])
+    return _holder[1]
+
+
+def stop():
+    """The scheduler stops: the ticks running now record their runs as interrupted."""
+    global _stopped
+    _stopped = next(_stops)
+
+
+@dataclass
+class Item:
+    """A claimed work item as plain data: its job, and what storing and alerting need."""
+
+    job: kinds.Job
+    config_name: str
+    state: str
+    alerting: bool
+
+
+@dataclass
+class Stored:
+    """One stored result: the item, the result and the item's state before and after."""
+
+    item: Item
+    result: kinds.Result
+    result_id: int
+    before: str
+    changed: bool
+    alert: str | None = None  # "firing" | "resolved" when this run raised one
+
+
+@dataclass
+class TickReport:
+    recovered: int = 0
+    claimed: int = 0
+    stored: list = field(default_factory=list)  # [Stored]
+    alerts: int = 0
+    interrupted: int = 0
+
+
+def _unit_seconds(kind, timeouts_by_config):
+    """A unit's longest run: the whole-kind units run their scans one after the other."""
+    if kind in WHOLE_KIND:
+        return sum(timeouts_by_config.values())
+    return max(timeouts_by_config.values())
+
+
+def lease_for(concurrency):
+    """How long a claim must last for a batch run `concurrency` units at once: the list-scheduling
+    bound (the units' total over the workers, plus the longest), and a margin."""
+    def seconds(rows):
+        per_kind, alone = {}, []
+        for row in rows:
+            if row.kind in WHOLE_KIND:
+                timeouts = per_kind.setdefault(row.kind, {})
+                timeouts[row.config_id] = max(timeouts.get(row.config_id, 0), row.timeout_seconds)
+            else:
+                alone.append(row.timeout_seconds)
+        units = [sum(t.values()) for t in per_kind.values()] + alone
+        if not units:
+            return claims.MARGIN_SECONDS
+        return math.ceil(sum(units) / max(1, concurrency)) + max(units) + claims.MARGIN_SECONDS
+    return seconds
+
+
+def _load(ids):
+    """The claimed items as plain data (and the heartbeats their kinds read)."""
+    rows = db.session.execute(
+        select(ServerCheck, CheckConfig, Server)
+        .join(CheckConfig, CheckConfig.id == ServerCheck.config_id)
+        .join(Server, Server.id == ServerCheck.server_id)
+        .where(ServerCheck.id.in_(ids)).order_by(ServerCheck.id)).all()
+    items = []
+    for row, config, server in rows:
+        job = kinds.Job(item_id=row.id, config_id=config.id, kind=config.kind, server_id=server.id,
+                        hostname=server.hostname, addresses=tuple(server.addresses or ()),
+                        params=dict(config.params or {}), timeout=int(config.timeout_seconds),
+                        baseline=server.baseline_ports or "", antivirus_expected=server.antivirus_expected or "",
+                        agent_expected=server.agent_expected or "")
+        items.append(Item(job=job, config_name=config.name, state=row.state, alerting=bool(row.alerting)))
+    wanted = {item.job.server_id for item in items if item.job.kind in HEARTBEAT_KINDS}
+    heartbeats = {}
+    if wanted:
+        columns = [c.key for c in ServerHeartbeat.__table__.columns]
+        for beat in db.session.execute(select(ServerHeartbeat).where(ServerHeartbeat.server_id.in_(wanted))).scalars():
+            heartbeats[beat.server_id] = SimpleNamespace(**{c: getattr(beat, c) for c in columns})
+    return items, heartbeats
+
+
+def _units(items):
+    by_kind = {}
+    for item in items:
+        by_kind.setdefault(item.job.kind, []).append(item.job)
+    units = []
+    for kind, jobs in sorted(by_kind.items()):
+        units.extend([(kind, jobs)] if kind in WHOLE_KIND else [(kind, [job]) for job in jobs])
+    return units
+
+
+def _error(job, reason, now, **extra):
+    return kinds.Result(item_id=job.item_id, status="error", started_at=now, finished_at=now,
+                        details={"reason": reason, **extra})
+
+
+def _run_unit(run, kind, jobs, ctx, generation):
+    """Run one unit in a worker thread: plain data in, one Result per job out, never raising."""
+    if _stopped != generation:
+        return []  # the scheduler is stopping: the claims are recorded interrupted
+    timeouts = {}
+    for job in jobs:
+        timeouts[job.config_id] = max(timeouts.get(job.config_id, 0), job.timeout)
+    unit_ctx = replace(ctx, deadline=time.monotonic() + _unit_seconds(kind, timeouts))
+    try:
+        results = list(run(jobs, unit_ctx) or [])
+    except Exception:
+        logger.exception("check kind %s failed on %d job(s)", kind, len(jobs))
+        results = []
+    wanted = {job.item_id: job for job in jobs}
+    found = {}
+    for result in results:
+        if result.item_id in wanted and result.item_id not in found:
+            found[result.item_id] = result
+    now = utcnow()
+    for item_id, job in wanted.items():
+        if item_id not in found:
+            found[item_id] = _error(job, "internal", now)
+    return list(found.values())
+
+
+def _run(items, heartbeats, now, config):
+    registry = kinds.runners()
+    ctx = kinds.RunContext(now=now, config=config, heartbeats=heartbeats)
+    concurrency = max(1, int(config.get("CSIRT_CHECK_CONCURRENCY") or 1))
+    generation = _stopped
+    results, futures = [], []
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="csirt-check") as pool:
+        for kind, jobs in _units(items):
+            run = registry.get(kind)
+            if run is None:
+                results.extend(_error(job, "unknown_kind", now) for job in jobs)
+                continue
+            futures.append(pool.submit(_run_unit, run, kind, jobs, ctx, generation))
+        for future in futures:
+            results.extend(future.result())
+    return results, _stopped != generation
+
+
+def _store(claim, items, results):
+    """Store every result of the claim and the items' new states (one transaction, committed)."""
+    by_id = {item.job.item_id: item for item in items}
+    results = sorted((r for r in results if r.item_id in by_id), key=lambda r: r.item_id)
+    ours = set(claims.release(claim, [r.item_id for r in results]))
+    dropped = len(results) - len(ours)
+    if dropped:
+        logger.warning("%d check result(s) dropped: their claim ran out and was taken over", dropped)
+    results = [r for r in results if r.item_id in ours]
+    if not results:
+        db.session.commit()
+        return []
+    rows = []
+    for r in results:
+        item = by_id[r.item_id]
+        rows.append({"server_check_id": r.item_id, "server_id": item.job.server_id, "kind": item.job.kind,
+                     "status": r.status, "changed": r.status != item.state, "started_at": r.started_at,
+                     "finished_at": r.finished_at,
+                     "duration_ms": max(0, int((r.finished_at - r.started_at).total_seconds() * 1000)),
+                     "details": r.details or {}, "command": r.command})
+    ids = {}
+    for start in range(0, len(rows), 500):
+        returned = db.session.execute(insert(_RESULTS).returning(_RESULTS.c.id, _RESULTS.c.server_check_id),
+                                      rows[start:start + 500])
+        ids.update({item_id: ident for ident, item_id in returned})
+    stored, changed_params, same_params = [], [], []
+    for r, row in zip(results, rows, strict=True):
+        item = by_id[r.item_id]
+        params = {"b_id": r.item_id, "b_state": r.status, "b_last_run": r.finished_at, "b_result": ids[r.item_id]}
+        if row["changed"]:
+            changed_params.append({**params, "b_since": r.finished_at})
+        else:
+            same_params.append(params)
+        stored.append(Stored(item=item, result=r, result_id=ids[r.item_id], before=item.state,
+                             changed=row["changed"]))
+    common = dict(state=bindparam("b_state"), last_run_at=bindparam("b_last_run"),
+                  last_result_id=bindparam("b_result"))
+    if changed_params:
+        db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
+                           .values(**common, state_since=bindparam("b_since")), changed_params)
+    if same_params:
+        db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**common), same_params)
+    db.session.commit()
+    return stored
+
+
+def alert_due(status, alerting):
+    """"firing" when a failure is not alerted yet, "resolved" when an alerted item passes again,
+    else None (error and interrupted runs change nothing)."""
+    if status == "fail" and not alerting:
+        return "firing"
+    if status in PASSING and alerting:
+        return "resolved"
+    return None
+
+
+def _alert(stored):
+    """Send the alerts of the stored results' changes in one intake call, then set `alerting`."""
+    from ..alerts import intake
+    from ..incidents.from_alerts import system_actor
+    from .alert import from_transition
+
+    due = []
+    for one in stored:
+        kind = alert_due(one.result.status, one.item.alerting)
+        if kind is not None:
+            one.alert = kind
+            due.append(one)
+    if not due:
+        return 0
+    job = lambda one: one.item.job  # noqa: E731
+    alerts = [from_transition(kind=job(one).kind, config_id=job(one).config_id, config_name=one.item.config_name,
+                              server_id=job(one).server_id, hostname=job(one).hostname, status=one.result.status,
+                              details=one.result.details, occurred_at=one.result.finished_at,
+                              firing=one.alert == "firing") for one in due]
+    try:
+        intake.ingest(system_actor(), alerts, via="check")
+    except Exception:
+        db.session.rollback()
+        logger.exception("check alerts could not be handed to the intake; sent again at the next run")
+        for one in due:
+            one.alert = None
+        return 0
+    params = [{"b_id": job(one).item_id, "b_alerting": one.alert == "firing"} for one in due]
+    db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
+                       .values(alerting=bindparam("b_alerting")), params)
+    db.session.commit()
+    return len(due)
+
+
+def _sync(now):
+    try:
+        workitems.sync(now=now)
+        db.session.commit()
+    except (IntegrityError, OperationalError):  # another scheduler added the same rows at once
+        db.session.rollback()
+        logger.info("work items synchronised by another scheduler meanwhile")
+
+
+def tick(holder_id=None, now=None, only=None):
+    """One tick: run the due work items (or the active items `only`, due or not). A TickReport."""
+    config = current_app.config
+    holder_id = holder_id or holder()
+    now = now or utcnow()
+    report = TickReport()
+    _sync(now)
+    report.recovered = claims.recover_interrupted(now)
+    concurrency = max(1, int(config.get("CSIRT_CHECK_CONCURRENCY") or 1))
+    lease = lease_for(concurrency)
+    if only is None:
+        claim = claims.claim_due(holder_id, now, int(config.get("CSIRT_CHECK_BATCH") or 500), lease)
+    else:
+        claim = claims.claim_items(holder_id, now, only, lease)
+    report.claimed = len(claim.ids)
+    if not claim.ids:
+        return report
+    try:
+        items, heartbeats = _load(claim.ids)
+        db.session.commit()  # no transaction stays open while the checks run
+        values = {key: config.get(key) for key in CONFIG_KEYS}
+        results, stopped = _run(items, heartbeats, now, values)
+    except BaseException:
+        db.session.rollback()
+        claims.interrupt(claim, claim.ids, utcnow())
+        raise
+    if stopped:
+        report.interrupted = claims.interrupt(claim, claim.ids, utcnow())
+        return report
+    report.stored = _store(claim, items, results)
+    report.alerts = _alert(report.stored)
+    return report
+

@@ -2,7 +2,7 @@
 Markdown, links that keep only a page's own query arguments. Domain packages register their own
 labels and badges (`incidents/display.py`, `team/labels.py`)."""
 from flask import request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from . import markdown
@@ -47,10 +47,16 @@ def url_with(allowed, **changes):
     return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
+def decimal(value, digits=1):
+    """A number in the reader's locale, at most `digits` decimals ("69,2" in Vietnamese)."""
+    return format_decimal(value, format="#,##0." + "#" * digits) if digits else format_decimal(value, format="#,##0")
+
+
 def register(app):
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.filters["markdown"] = markdown.render
+    app.jinja_env.filters["decimal"] = decimal
     # globals, so imported macros see them too
     app.jinja_env.globals.update(
         url_with=url_with,

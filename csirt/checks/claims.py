@@ -3,10 +3,11 @@ scheduler that died.
 
 - `claim_due`: the due rows (active, `next_run_at` <= now, not claimed), oldest first, at most
   `limit`. On PostgreSQL they are selected `FOR UPDATE SKIP LOCKED` (two schedulers never wait on,
-  nor take, one row; several share a large load); on SQLite each is taken by a compare-and-set
-  UPDATE (`WHERE id = ? AND claimed_until IS NULL`). A claimed row gets `claimed_by`,
-  `claimed_until` (its mark), `run_started_at` and `next_run_at` = now + interval: runs missed
-  during downtime coalesce into one. Committed at once.
+  nor take, one row; several share a large load); on SQLite they are taken by compare-and-set
+  UPDATEs (`WHERE id IN (...) AND claimed_until IS NULL ... RETURNING id`: the ids returned are
+  ours). A claimed row gets `claimed_by`, `claimed_until` (its mark), `run_started_at` and
+  `next_run_at` = now + interval: runs missed during downtime coalesce into one. Committed at
+  once.
 - `release`: the run's result is stored only while the row still carries this claim's mark
   (holder and `claimed_until`); the claim is cleared in the same statement.
 - `recover_interrupted`: a claim whose `claimed_until` passed with no result was left by a killed
@@ -17,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db, on_postgres
 from .models import CheckConfig, CheckResult, ServerCheck
@@ -58,26 +59,35 @@ def _candidates(where, limit, lock):
     return db.session.execute(query).all()
 
 
+def _take(rows, holder, claim, now, where):
+    """Set the claim on the candidate `rows`; the ids taken, in the rows' order. One UPDATE per
+    interval (it sets next_run_at) and per 500 ids, not one per row: the same compare-and-set
+    (`claimed_until IS NULL` and the claim's conditions, in the statement), so on SQLite only
+    the rows still unclaimed are taken; on PostgreSQL the rows are locked by this transaction,
+    no one else can take them, and the statement takes them all."""
+    by_interval = {}
+    for row in rows:
+        by_interval.setdefault(row.interval_seconds, []).append(row.id)
+    taken = set()
+    for interval, ids in by_interval.items():
+        values = dict(claimed_by=holder, claimed_until=claim.until, run_started_at=now,
+                      next_run_at=now + timedelta(seconds=interval))
+        for start in range(0, len(ids), 500):
+            statement = (update(_ITEMS).where(_ITEMS.c.id.in_(ids[start:start + 500]),
+                                              _ITEMS.c.claimed_until.is_(None), *where)
+                         .values(**values).returning(_ITEMS.c.id))
+            taken.update(db.session.execute(statement).scalars())
+    return [row.id for row in rows if row.id in taken]
+
+
 def _claim(holder, now, where, limit, lease_seconds_for):
-    postgres = on_postgres()
-    rows = _candidates(where, limit, lock=postgres)
+    rows = _candidates(where, limit, lock=on_postgres())
     claim = Claim(holder=holder, started_at=now, until=None)
     if not rows:
         db.session.commit()
         return claim
     claim.until = now + timedelta(seconds=int(lease_seconds_for(rows)))
-    values = dict(claimed_by=holder, claimed_until=claim.until, run_started_at=now,
-                  next_run_at=bindparam("b_next"))
-    params = [{"b_id": row.id, "b_next": now + timedelta(seconds=row.interval_seconds)} for row in rows]
-    if postgres:  # the rows are locked by this transaction: no one else can take them
-        db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**values), params)
-        claim.ids = [row.id for row in rows]
-    else:  # compare-and-set, row by row: only the rows still unclaimed are ours
-        statement = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"), _ITEMS.c.claimed_until.is_(None),
-                                         *where).values(**values)
-        for one in params:
-            if db.session.execute(statement, one).rowcount == 1:
-                claim.ids.append(one["b_id"])
+    claim.ids = _take(rows, holder, claim, now, where)
     db.session.commit()
     return claim
 

@@ -8,6 +8,8 @@ Pure: sets and text in, (status, details) out.
 - otherwise the check passes.
 A server with several addresses is judged on the union: a port open on any address is open.
 """
+from functools import lru_cache
+
 from ..systems.ports import PROTOCOLS, PortRange, contains, merge, parse_baseline
 
 
@@ -40,21 +42,26 @@ def _entries(baseline, scanned):
                 yield PortRange(entry.protocol, first, last)
 
 
+@lru_cache(maxsize=4096)
+def _judged(baseline_text, scanned):
+    """(the baseline's ranges, the entries judged for "closed"). Cached: a scan of thousands of
+    servers has a handful of distinct (baseline, port set) pairs, and parsing them again for each
+    server was most of the time spent judging. Both arguments and the result are immutable."""
+    baseline = parse_baseline(baseline_text)
+    if isinstance(scanned, str):
+        scanned = parse_baseline(scanned)
+    return baseline, merge(_entries(baseline, merge(scanned)))
+
+
 def firewall_verdict(open_ports, baseline_text, scanned, closed_fails=False):
     """(status, details) for the ports found open. `scanned`: the PortRanges that were scanned
     (or their text). details: {"reason": "open_ports"|"closed_ports"|"ok", "unexpected": [...],
     "closed": [...], "open": [...]}, port lists as "22/tcp" / "8000-8010/tcp", sorted."""
-    baseline = parse_baseline(baseline_text)
-    if isinstance(scanned, str):
-        scanned = parse_baseline(scanned)
-    scanned = merge(scanned)
+    baseline, entries = _judged(baseline_text, scanned if isinstance(scanned, str) else tuple(scanned))
     found = sorted(set(open_ports), key=_key)
     unexpected = [p for p in found if not contains(baseline, *_split(p))]
     opened = {_split(p) for p in found}
-    closed = []
-    for entry in merge(_entries(baseline, scanned)):
-        if not _range_ports(entry, opened):
-            closed.append(str(entry))
+    closed = [str(entry) for entry in entries if not _range_ports(entry, opened)]
     details = {"unexpected": unexpected, "closed": closed, "open": found}
     if unexpected:
         return "fail", {"reason": "open_ports", **details}

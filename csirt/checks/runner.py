@@ -18,6 +18,7 @@ A scheduler stopping in the middle of a tick (`stop()`) records its claimed runs
 (retried once) instead of storing what the killed scans returned.
 """
 import itertools
+import json
 import logging
 import math
 import os
@@ -29,11 +30,11 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, on_postgres
 from ..systems.models import Server
 from . import claims, kinds, workitems
 from .models import PASSING, CheckConfig, CheckResult, ServerCheck, ServerHeartbeat
@@ -122,28 +123,57 @@ def lease_for(concurrency):
     return seconds
 
 
+def _chunks(ids, size=5000):
+    """`ids` in slices small enough for one IN list on either database."""
+    ids = list(ids)
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def _configs(config_ids):
+    """config id → the row's columns a job needs (one query: a batch has few configurations)."""
+    table = CheckConfig.__table__
+    rows = db.session.execute(select(table.c.id, table.c.name, table.c.kind, table.c.params,
+                                     table.c.timeout_seconds).where(table.c.id.in_(config_ids)))
+    return {row.id: row for row in rows}
+
+
 def _load(ids):
-    """The claimed items as plain data (and the heartbeats their kinds read)."""
-    rows = db.session.execute(
-        select(ServerCheck, CheckConfig, Server)
-        .join(CheckConfig, CheckConfig.id == ServerCheck.config_id)
-        .join(Server, Server.id == ServerCheck.server_id)
-        .where(ServerCheck.id.in_(ids)).order_by(ServerCheck.id)).all()
+    """The claimed items as plain data (and the heartbeats their kinds read). Core rows, not ORM
+    objects: building and tracking 10,000 entities of three classes was most of the load's time."""
+    servers = Server.__table__
+    rows = []
+    for chunk in _chunks(ids):
+        rows += db.session.execute(
+            select(_ITEMS.c.id, _ITEMS.c.config_id, _ITEMS.c.state, _ITEMS.c.alerting,
+                   servers.c.id.label("server_id"), servers.c.hostname, servers.c.addresses,
+                   servers.c.baseline_ports, servers.c.antivirus_expected, servers.c.agent_expected)
+            .join(servers, servers.c.id == _ITEMS.c.server_id)
+            .where(_ITEMS.c.id.in_(chunk))).all()
+    rows.sort(key=lambda row: row.id)
+    configs = _configs({row.config_id for row in rows})
     items = []
-    for row, config, server in rows:
-        job = kinds.Job(item_id=row.id, config_id=config.id, kind=config.kind, server_id=server.id,
-                        hostname=server.hostname, addresses=tuple(server.addresses or ()),
+    for row in rows:
+        config = configs.get(row.config_id)
+        if config is None:  # deleted meanwhile: the inner join of the query before left it out too
+            continue
+        job = kinds.Job(item_id=row.id, config_id=config.id, kind=config.kind, server_id=row.server_id,
+                        hostname=row.hostname, addresses=tuple(row.addresses or ()),
                         params=dict(config.params or {}), timeout=int(config.timeout_seconds),
-                        baseline=server.baseline_ports or "", antivirus_expected=server.antivirus_expected or "",
-                        agent_expected=server.agent_expected or "")
+                        baseline=row.baseline_ports or "", antivirus_expected=row.antivirus_expected or "",
+                        agent_expected=row.agent_expected or "")
         items.append(Item(job=job, config_name=config.name, state=row.state, alerting=bool(row.alerting)))
     wanted = {item.job.server_id for item in items if item.job.kind in HEARTBEAT_KINDS}
-    heartbeats = {}
-    if wanted:
-        columns = [c.key for c in ServerHeartbeat.__table__.columns]
-        for beat in db.session.execute(select(ServerHeartbeat).where(ServerHeartbeat.server_id.in_(wanted))).scalars():
-            heartbeats[beat.server_id] = SimpleNamespace(**{c: getattr(beat, c) for c in columns})
-    return items, heartbeats
+    return items, _heartbeats(wanted)
+
+
+def _heartbeats(server_ids):
+    """server id → its heartbeat's columns as attributes (the kinds read them in threads)."""
+    beats = ServerHeartbeat.__table__
+    out = {}
+    for chunk in _chunks(server_ids):
+        for row in db.session.execute(select(beats).where(beats.c.server_id.in_(chunk))):
+            out[row.server_id] = SimpleNamespace(**row._asdict())
+    return out
 
 
 def _units(items):
@@ -204,6 +234,29 @@ def _run(items, heartbeats, now, config):
     return results, _stopped != generation
 
 
+class _Commands:
+    """The `command` column's JSON text, made once per distinct argv list: all the results of one
+    nmap run share its argv (10,000 addresses for 10,000 servers), and serialising it again for
+    every row took longer than the scan. The text is what the JSON type would write (json.dumps;
+    None as JSON null, as the column's none_as_null=False does)."""
+
+    def __init__(self):
+        self._texts = {}
+
+    def text(self, command):
+        key = id(command)  # the lists live as long as the results: an id is not reused meanwhile
+        if key not in self._texts:
+            self._texts[key] = json.dumps(command)
+        return self._texts[key]
+
+    @staticmethod
+    def bind():
+        """The insert's value for `command`: the ready text. PostgreSQL's column is json, so the
+        text is cast; SQLite keeps JSON as text (a CAST there would give it numeric affinity)."""
+        param = bindparam("b_command", type_=Text)
+        return cast(param, _RESULTS.c.command.type) if on_postgres() else param
+
+
 def _store(claim, items, results):
     """Store every result of the claim and the items' new states (one transaction, committed)."""
     by_id = {item.job.item_id: item for item in items}
@@ -217,17 +270,19 @@ def _store(claim, items, results):
         db.session.commit()
         return []
     rows = []
+    commands = _Commands()
     for r in results:
         item = by_id[r.item_id]
         rows.append({"server_check_id": r.item_id, "server_id": item.job.server_id, "kind": item.job.kind,
                      "status": r.status, "changed": r.status != item.state, "started_at": r.started_at,
                      "finished_at": r.finished_at,
                      "duration_ms": max(0, int((r.finished_at - r.started_at).total_seconds() * 1000)),
-                     "details": r.details or {}, "command": r.command})
+                     "details": r.details or {}, "b_command": commands.text(r.command)})
+    statement = (insert(_RESULTS).values(command=commands.bind())
+                 .returning(_RESULTS.c.id, _RESULTS.c.server_check_id))
     ids = {}
     for start in range(0, len(rows), 500):
-        returned = db.session.execute(insert(_RESULTS).returning(_RESULTS.c.id, _RESULTS.c.server_check_id),
-                                      rows[start:start + 500])
+        returned = db.session.execute(statement, rows[start:start + 500])
         ids.update({item_id: ident for ident, item_id in returned})
     stored, changed_params, same_params = [], [], []
     for r, row in zip(results, rows, strict=True):

@@ -77,6 +77,13 @@ ACTIONS = {
     "notify.quiet_hours": _l("Quiet hours changed"),
     "notify.test": _l("Test notification sent"),
     "notify.retried": _l("Notification retried"),
+    "check.create": _l("Check configured"),
+    "check.update": _l("Check edited"),
+    "check.enable": _l("Check turned on"),
+    "check.disable": _l("Check turned off"),
+    "check.delete": _l("Check deleted"),
+    "check.run_now": _l("Check asked to run now"),
+    "heartbeat.grant": _l("Heartbeat token issued"),
 }
 
 # Groups of the action filter, by the part of the code before the dot.
@@ -89,6 +96,7 @@ ACTION_GROUPS = {
     "systems": _l("Inventory import"),
     "rotation": _l("On-call rotations"), "calendar_feed": _l("Calendar feeds"),
     "notify": _l("Notifications"),
+    "check": _l("Scheduled checks"), "heartbeat": _l("Heartbeats"),
 }
 
 OBJECT_TYPES = {
@@ -115,6 +123,8 @@ OBJECT_TYPES = {
     "notification": _l("Notification"),
     "contact_method": _l("Notification address"),
     "notify_preference": _l("Notification settings"),
+    "check_config": _l("Check"),
+    "server_check": _l("Check of a server"),
 }
 
 CHANNELS = {
@@ -164,6 +174,11 @@ FIELDS_BY_TYPE = {
                           "user_id": _l("Who covers"), "starts_at": _l("From"), "ends_at": _l("Until"),
                           "reason": _l("Reason"), "note": _l("Note")},
     "calendar_feed": {"rotation_id": _l("On-call rotation"), "user_id": _l("Shifts of")},
+    "check_config": {"server_id": _l("Server"), "agency_id": _l("Agency"), "level": _l("Security level"),
+                     "params": _l("Parameters"), "interval_seconds": _l("Interval (seconds)"),
+                     "timeout_seconds": _l("Timeout (seconds)"), "enabled": _l("Turned on")},
+    "server_check": {"next_run_at": _l("Next run")},
+    "server": {"token_id": _l("API token"), "token_name": _l("Token name"), "expires_at": _l("Expires")},
 }
 
 

@@ -78,7 +78,8 @@ class Config:
         # The agency (code) an alert's incident goes to when its host is not in the inventory.
         self.CSIRT_TRIAGE_AGENCY = os.environ.get("CSIRT_TRIAGE_AGENCY", "CSIRT").strip().upper()
         # Notifications (csirt/notify): the outbox's delivery, its channels and the links in messages.
-        self.CSIRT_BASE_URL = os.environ.get("CSIRT_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        served = f"http://{os.environ.get('CSIRT_HOST', '127.0.0.1')}:{os.environ.get('CSIRT_PORT', '5000')}"
+        self.CSIRT_BASE_URL = os.environ.get("CSIRT_BASE_URL", served).rstrip("/")  # default: where `serve` listens
         self.CSIRT_SMTP_HOST = os.environ.get("CSIRT_SMTP_HOST", "localhost")
         self.CSIRT_SMTP_PORT = _env_int("CSIRT_SMTP_PORT", 25)
         self.CSIRT_SMTP_USER = os.environ.get("CSIRT_SMTP_USER", "")

@@ -17,6 +17,8 @@ from werkzeug.security import generate_password_hash
 from csirt.alerts.models import Alert as AlertRow
 from csirt.auth.models import ApiToken
 from csirt.auth.tokens import create_token, revoke_token
+from csirt.checks import services as check_services
+from csirt.checks.models import CheckConfig, CheckResult, ServerCheck
 from csirt.clock import freeze, utcnow
 from csirt.incidents import evidence as evidence_service
 from csirt.incidents import tasks as task_service
@@ -85,13 +87,26 @@ def world(app, make, db):
                         locale="vi", context={}, status="dead", attempts=8, last_error="refused")
     db.session.add(dead)
     db.session.commit()
+    # scheduled checks of the OWN server: one enabled (its work item already ran, so "run now"
+    # moves its next run), one disabled (to be enabled); named with the secret, as the alert is
+    check = check_services.create_config(users["coordinator"], {
+        "name": f"{SECRET} (kiểm tra)", "kind": "portal", "scope": "server", "server_id": server.id,
+        "url": "https://127.0.0.5/", "interval_seconds": "900", "timeout_seconds": "120"})
+    check_off = check_services.create_config(users["coordinator"], {
+        "name": "Chứng chỉ cổng Sở Nội vụ", "kind": "tls", "scope": "server", "server_id": server.id,
+        "host": "127.0.0.5", "enabled": False})
+    check_item = db.session.execute(db.select(ServerCheck).where(ServerCheck.config_id == check.id)).scalar_one()
+    check_item.next_run_at = utcnow() + timedelta(minutes=15)
+    db.session.commit()
     db.session.refresh(incident)
     ids = {"alert": alert.id, "incident": incident.id, "task": task.id, "evidence": item.id, "target": target.id,
            "dormant": dormant.id, "own": own.id, "other": other.id, "token": token.id,
            "system": system.id, "server": server.id, "layer": layer.id, "layer_file": layer_file.id,
-           "finding": finding.id, "notification": dead.id}
+           "finding": finding.id, "notification": dead.id, "check": check.id, "check_off": check_off.id,
+           "check_item": check_item.id}
     return SimpleNamespace(unit=unit, own=own, other=other, users=users, target=target, dormant=dormant,
-                           incident=incident, task=task, evidence=item, token=token, ids=ids)
+                           incident=incident, task=task, evidence=item, token=token, check=check,
+                           check_off=check_off, ids=ids)
 
 
 def fingerprint(db):
@@ -119,6 +134,10 @@ def fingerprint(db):
         q(db.select(ContactMethod.id, ContactMethod.enabled).order_by(ContactMethod.id)),
         q(db.select(NotifyPreference.user_id, NotifyPreference.quiet_start)),
         q(db.select(Notification.id, Notification.status).order_by(Notification.id)),
+        q(db.select(CheckConfig.id, CheckConfig.name, CheckConfig.enabled, CheckConfig.version)
+          .order_by(CheckConfig.id)),
+        q(db.select(ServerCheck.id, ServerCheck.active, ServerCheck.next_run_at).order_by(ServerCheck.id)),
+        q(db.select(CheckResult.id).order_by(CheckResult.id)),
     )
 
 
@@ -155,6 +174,14 @@ def _system_form(w, **over):
 def _server_form(w, **over):
     data = {"hostname": "dc-own-01", "addresses": "10.9.0.1", "kind": "physical", "host_id": "",
             "agency_id": str(w.own.id), "baseline_ports": "22, 443"}
+    data.update(over)
+    return data
+
+
+def _check_form(w, **over):
+    data = {"name": "Cổng thông tin Sở Nội vụ", "scope": "server", "server_id": str(w.ids["server"]),
+            "agency_id": "", "level": "", "interval_seconds": "900", "timeout_seconds": "120", "enabled": "y",
+            "url": "https://127.0.0.5/", "expect_status": "200", "max_latency_ms": "3000"}
     data.update(over)
     return data
 
@@ -206,6 +233,12 @@ FORMS.update({
     "/notifications/methods": lambda w: {"channel": "telegram", "address": "-1001", "label": ""},
     "/notifications/quiet": lambda w: {"quiet_start": "22:00", "quiet_end": "06:00"},
     "/notifications/outbox/{notification}/retry": lambda w: {},
+    "/checks/new?kind=portal": lambda w: _check_form(w),
+    "/checks/{check}/edit": lambda w: _check_form(w, name="Tên đã sửa", version=str(w.check.version)),
+    "/checks/{check_off}/enable": lambda w: {"version": str(w.check_off.version)},
+    "/checks/{check}/disable": lambda w: {"version": str(w.check.version)},
+    "/checks/{check}/delete": lambda w: {"version": str(w.check.version)},
+    "/checks/items/{check_item}/run": lambda w: {},
 })
 
 # --- the matrix ---------------------------------------------------------------------------
@@ -224,6 +257,8 @@ READ_INCIDENT = row("ok", "ok", "ok", "ok", "ok", "hide")
 WORK_PAGE = row("ok", "deny", "ok", "ok", "deny", "hide")
 WORK_ACTION = row("done", "deny", "done", "done", "deny", "hide")
 CONTRIBUTE = row("done", "deny", "done", "done", "done", "hide")
+CONFIGURE_PAGE = row("ok", "deny", "ok", "deny", "deny", "deny")
+CONFIGURE = row("done", "deny", "done", "deny", "deny", "hide")
 
 MATRIX = [
     ("GET", "/", row(*["done"] * 6)),
@@ -314,6 +349,24 @@ MATRIX = [
     ("POST", "/notifications/quiet", row(*["done"] * 6)),
     ("GET", "/notifications/outbox", row("ok", "deny", "ok", "deny", "deny", "deny")),
     ("POST", "/notifications/outbox/{notification}/retry", row("done", "deny", "done", "deny", "deny", "deny")),
+    # scheduled checks: configuring is the admins' and coordinators'; "run now" the response team's
+    # on a server it sees; a liaison sees the checks of their agency's servers only
+    ("GET", "/checks/", EVERYONE),
+    ("GET", "/checks/?kind=portal", EVERYONE),
+    ("GET", "/checks/new", CONFIGURE_PAGE),
+    ("GET", "/checks/new?kind=portal", CONFIGURE_PAGE),
+    ("POST", "/checks/new?kind=portal", row("done", "deny", "done", "deny", "deny", "deny")),
+    ("GET", "/checks/{check}", READ_INCIDENT),
+    ("GET", "/checks/{check_off}", READ_INCIDENT),
+    ("GET", "/checks/999999", row(*["hide"] * 6)),
+    ("GET", "/checks/{check}/edit", row("ok", "deny", "ok", "deny", "deny", "hide")),
+    ("POST", "/checks/{check}/edit", CONFIGURE),
+    ("POST", "/checks/{check_off}/enable", CONFIGURE),
+    ("POST", "/checks/{check}/disable", CONFIGURE),
+    ("POST", "/checks/{check}/delete", CONFIGURE),
+    ("POST", "/checks/items/{check_item}/run", WORK_ACTION),
+    ("GET", "/systems/servers/{server}/checks", READ_INCIDENT),
+    ("GET", "/systems/servers/999999/checks", row(*["hide"] * 6)),
 ]
 
 CASES = [pytest.param(role, method, path, expected[role], id=f"{role}-{method}-{path}")
@@ -478,14 +531,22 @@ API_MATRIX = [
     ("POST", "/api/v1/incidents/{incident}/status", api_row(200, 403, 200, 200, 403, 404)),
     ("POST", "/api/v1/incidents/{incident}/acknowledge", api_row(200, 403, 200, 200, 403, 404)),
     ("GET", "/api/v1/incidents/999999", api_row(404, 404, 404, 404, 404, 404)),
+    ("GET", "/api/v1/servers/{server}/checks", api_row(200, 200, 200, 200, 200, 404)),
+    ("GET", "/api/v1/servers/999999/checks", api_row(404, 404, 404, 404, 404, 404)),
 ]
+# the scopes a route needs, when not the incidents' (the token of each role is granted them)
+API_SCOPES = {
+    "/api/v1/servers/{server}/checks": ("systems:read",),
+    "/api/v1/servers/999999/checks": ("systems:read",),
+}
 API_CASES = [pytest.param(role, method, path, expected[role], id=f"{role}-{method}-{path}")
              for method, path, expected in API_MATRIX for role in ROLES]
 
 
 @pytest.mark.parametrize("role, method, path, expected", API_CASES)
 def test_api_route_answers_each_role_as_the_matrix_says(client, world, db, role, method, path, expected):
-    headers = {} if role == "anonymous" else _bearer(world.users[role])
+    scopes = API_SCOPES.get(path, ("incidents:read", "incidents:write"))
+    headers = {} if role == "anonymous" else _bearer(world.users[role], scopes)
     kwargs = {"json": API_BODIES[path]} if method in ("POST", "PATCH") else {}
     before = fingerprint(db)
     response = client.open(path.format(**world.ids), method=method, headers=headers, **kwargs)

@@ -108,7 +108,14 @@ def _judge(job, scanned, hosts, outcome, started, command):
 
 @lru_cache(maxsize=4096)
 def _ports_shown(scanned):
+    """The scanned set as canonical text (cached like `_scanned`: the same few sets every job)."""
     return format_baseline(scanned)
+
+
+@lru_cache(maxsize=4096)
+def _group_key(scanned):
+    """(tcp text, udp text): the jobs with the same key share one nmap run."""
+    return _ports_text(scanned, "tcp"), _ports_text(scanned, "udp")
 
 
 def run(jobs, ctx):
@@ -124,8 +131,7 @@ def run(jobs, ctx):
         except _Refused as refused:
             results[job.item_id] = _error(job, started, refused.details)
             continue
-        key = (_ports_text(scanned, "tcp"), _ports_text(scanned, "udp"))
-        groups.setdefault(key, []).append((job, scanned, hosts))
+        groups.setdefault(_group_key(scanned), []).append((job, scanned, hosts))
 
     for (tcp, udp), members in groups.items():
         started = utcnow()

@@ -3,10 +3,11 @@ checks lives here only, on top of the inventory's (`systems.policy.visible_serve
 
 Seeing: a work item and its results are seen by whoever may see its server (the team and
 managers every server; a liaison their agency's). A configuration is seen by the team and
-managers, and by a liaison when it applies to one of their agency's servers (they see only those
-servers' items). Configuring (create, edit, enable, disable, delete): admins and coordinators,
-since a configuration decides what csirt scans across agencies. "Run now" only moves a work item's
-next run time: the whole response team may ask for it on a server it sees.
+managers, and by a liaison while it applies to one of their agency's servers (an active work item;
+they see only those servers' items, and a group check's parameters not at all). Configuring
+(create, edit, enable, disable, delete): admins and coordinators, since a configuration decides
+what csirt scans across agencies. "Run now" only moves a work item's next run time: the whole
+response team may ask for it on a server it sees.
 """
 from ..errors import Forbidden, NotFound
 from ..extensions import db
@@ -33,6 +34,17 @@ def can_see_checks(user):
     return _active(user)
 
 
+def can_see_params(user, config):
+    """A configuration's parameters (targets, URLs, ports) may name other agencies' hosts: the team
+    and managers see them; a liaison only on a check of one of their agency's servers, not on a
+    group check that merely covers one."""
+    if not _active(user):
+        return False
+    if user.role in READERS_OF_ALL:
+        return True
+    return config.server is not None and systems_policy.can_see_server(user, config.server)
+
+
 def can_configure(user):
     return _active(user) and user.role in CONFIGURERS
 
@@ -51,7 +63,7 @@ def visible_configs(user, query=None):
         return query.where(db.false())
     if user.role in READERS_OF_ALL:
         return query
-    applies = db.select(ServerCheck.id).where(ServerCheck.config_id == CheckConfig.id,
+    applies = db.select(ServerCheck.id).where(ServerCheck.config_id == CheckConfig.id, ServerCheck.active,
                                               ServerCheck.server_id.in_(_visible_server_ids(user)))
     return query.where(db.or_(applies.exists(),
                               CheckConfig.server_id.in_(_visible_server_ids(user))))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
 
-from ..errors import Conflict
+from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..forms import ConfirmForm, handle
 from ..systems import policy as systems_policy
@@ -95,7 +95,7 @@ def view(config_id):
     server = config.server if config.server is not None and systems_policy.can_see_server(
         current_user, config.server) else None
     return _render("checks/view.html", config=config, items=items, server=server, confirm_form=ConfirmForm(),
-                   param_labels=LABELS,
+                   param_labels=LABELS, show_params=policy.can_see_params(current_user, config),
                    can_configure=policy.can_configure(current_user), can_run=policy.can_run(current_user))
 
 
@@ -124,7 +124,7 @@ def _post_action(action, done_message, config_id):
         abort(400)
     try:
         action()
-    except Conflict as err:
+    except (Conflict, ValidationError) as err:
         db.session.rollback()
         flash(err.message, "danger")
     else:
@@ -150,7 +150,7 @@ def delete(config_id):
         abort(400)
     try:
         services.delete_config(current_user, config_id, _version())
-    except Conflict as err:
+    except (Conflict, ValidationError) as err:
         db.session.rollback()
         flash(err.message, "danger")
         return redirect(url_for("checks.view", config_id=config_id))
@@ -163,8 +163,14 @@ def run_now(item_id):
     """Make one work item due now; back to the server's page or the configuration's."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    item = services.run_now(current_user, item_id)
-    flash(_("The check will run at the scheduler's next tick."), "success")
+    try:
+        item = services.run_now(current_user, item_id)
+    except ValidationError as err:  # the item no longer applies: say so where the user came from
+        db.session.rollback()
+        flash(err.message, "danger")
+        item = policy.get_item(current_user, item_id)
+    else:
+        flash(_("The check will run at the scheduler's next tick."), "success")
     if request.form.get("back") == "server":
         return redirect(url_for("systems.server", server_id=item.server_id))
     return redirect(url_for("checks.view", config_id=item.config_id))

@@ -170,3 +170,45 @@ def test_the_history_pages_by_result_id_and_filters_by_kind(client, auth, world,
     assert f'data-result="{ids[0]}"' in second
     assert "data-result=" not in _page(client, f"/systems/servers/{world['web'].id}/checks?kind=tls")
     assert db.session.execute(db.select(db.func.count(ServerCheck.id))).scalar() == 4
+
+
+def test_a_liaison_stops_seeing_a_check_that_no_longer_applies_to_their_servers(client, auth, world, group):
+    own = [s.id for s in world.values() if getattr(s, "hostname", None) and s.agency_id == world["web"].agency_id]
+    items = db.session.execute(db.select(ServerCheck).where(ServerCheck.config_id == group.id,
+                                                            ServerCheck.server_id.in_(own))).scalars().all()
+    assert items
+    for item in items:
+        item.active = False  # e.g. the servers left the group
+    db.session.commit()
+    _login(client, auth, world["liaison"])
+    _page(client, f"/checks/{group.id}", 404)
+    assert "Antivirus toàn tỉnh" not in _page(client, "/checks/")
+
+
+def test_run_now_on_a_check_that_no_longer_applies_says_so_and_changes_nothing(client, auth, world, group):
+    item = item_of(group, world["web"])
+    item.active = False
+    db.session.commit()
+    before = item.next_run_at
+    token = _login(client, auth, world["coordinator"])
+    response = client.post(f"/checks/items/{item.id}/run", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/checks/{group.id}")
+    with force_locale("vi"):
+        message = gettext("This check no longer applies to this server.")
+    assert message in _page(client, response.headers["Location"])
+    db.session.expire_all()
+    assert item_of(group, world["web"]).next_run_at == before
+
+
+def test_a_liaison_sees_the_parameters_of_their_servers_check_but_not_of_a_group_check(client, auth, world):
+    group_check = services.create_config(world["coordinator"], {
+        "name": "Tường lửa toàn tỉnh", "kind": "firewall", "scope": "group", "ports": "22/tcp",
+        "targets": "127.0.0.77"})
+    own_check = services.create_config(world["coordinator"], firewall(world["web"], name="Tường lửa web-01"))
+    _login(client, auth, world["liaison"])
+    group_page = _page(client, f"/checks/{group_check.id}")
+    assert "web-01" in group_page and 'id="check-params"' not in group_page and "127.0.0.77" not in group_page
+    assert 'id="check-params"' in _page(client, f"/checks/{own_check.id}")
+    auth.logout()
+    _login(client, auth, world["manager"])
+    assert "127.0.0.77" in _page(client, f"/checks/{group_check.id}")

@@ -12,14 +12,18 @@ from .views import _iso, bp, scope
 RECENT = 20  # results per check in the answer (the page shows the whole history)
 
 
-def result_json(result):
+def result_json(result, user):
+    """A result as `user` may read it (policy.shown_details: a liaison gets no host names and no
+    nmap command line, whose host list covers every agency scanned in the same run)."""
+    details = policy.shown_details(user, result.details)
     return {"id": result.id, "status": result.status, "changed": result.changed,
             "started_at": _iso(result.started_at), "finished_at": _iso(result.finished_at),
-            "duration_ms": result.duration_ms, "details": result.details or {},
-            "summary": display.result_summary(result), "command": result.command}
+            "duration_ms": result.duration_ms, "details": details,
+            "summary": display.summary(result.kind, result.status, details),
+            "command": result.command if policy.sees_scans(user) else None}
 
 
-def item_json(item, results):
+def item_json(item, results, user):
     config = item.config
     return {"id": item.id, "kind": item.kind, "active": item.active,
             "config": {"id": config.id, "name": config.name, "enabled": config.enabled,
@@ -27,7 +31,7 @@ def item_json(item, results):
             "state": item.state, "state_label": display.state_label(item.state),
             "state_since": _iso(item.state_since), "last_run_at": _iso(item.last_run_at),
             "next_run_at": _iso(item.next_run_at) if item.active and config.enabled else None,
-            "results": [result_json(r) for r in results]}
+            "results": [result_json(r, user) for r in results]}
 
 
 @bp.get("/servers/<int:server_id>/checks")
@@ -39,5 +43,5 @@ def server_checks(server_id):
     for item, _last in panels.item_rows(user, server.id, active_only=False):
         query = policy.visible_results(user).where(CheckResult.server_check_id == item.id)
         results = db.session.execute(query.order_by(CheckResult.id.desc()).limit(RECENT)).scalars().all()
-        items.append(item_json(item, results))
+        items.append(item_json(item, results, user))
     return jsonify({"server": {"id": server.id, "hostname": server.hostname}, "items": items})

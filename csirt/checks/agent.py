@@ -6,6 +6,7 @@ Mode "port": a TCP connection to `port` on the targets (default: the server's ad
 on at least one of them; only addresses inside the allowed networks are ever tried.
 """
 import ipaddress
+import time
 from datetime import timedelta
 
 from ..clock import iso_utc
@@ -73,13 +74,26 @@ def _probe(job, ctx):
     max_hosts = int(ctx.config.get("CSIRT_SCAN_MAX_CIDR_HOSTS") or 256)
     wanted, refused = addresses(job, nets, max_hosts)
     answers = {}
+    # The job's timeout bounds the whole probe, not each address: many silent addresses (a
+    # network of filtered hosts) would otherwise take minutes. Those left when it runs out count
+    # as not answering and are listed as untried.
+    end = time.monotonic() + reach.budget(job.timeout, ctx.deadline)
+    untried = []
     for ip in wanted:
+        left = end - time.monotonic()
+        if left <= 0:
+            untried.append(ip)
+            answers[ip] = False
+            continue
         try:
-            with reach.connect(ip, port, reach.budget(job.timeout, ctx.deadline)):
+            with reach.connect(ip, port, left):
                 answers[ip] = True
         except OSError:
             answers[ip] = False
-    return port_verdict(port, answers, refused)
+    status, details = port_verdict(port, answers, refused)
+    if untried:
+        details["untried"] = untried
+    return status, details
 
 
 def check(job, ctx):

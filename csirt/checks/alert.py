@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import markdown
 from ..alerts import canonical
 from ..alerts.normalise.fields import raw as cut_raw
 from . import display
@@ -52,8 +53,11 @@ def from_transition(*, kind, config_id, config_name, server_id, hostname, status
             title = _("Check failed: %(check)s on %(server)s", check=what, server=hostname)
         else:
             title = _("Check passes again: %(check)s on %(server)s", check=what, server=hostname)
-        description = display.summary(kind, status, details)
-        description = _("%(summary)s (configuration: %(config)s)", summary=description, config=config_name)
+        # the details come partly from the network (certificate names, a portal's redirect):
+        # escaped, since incident pages render a description as Markdown
+        description = markdown.escape(display.summary(kind, status, details))
+        description = _("%(summary)s (configuration: %(config)s)", summary=description,
+                        config=markdown.escape(config_name))
     return canonical.Alert(
         source=SOURCE, format=FORMAT, severity=SEVERITY, status="firing" if firing else "resolved",
         title=_clip(title, canonical.TITLE_MAX), description=description[:canonical.DESCRIPTION_MAX],

@@ -226,6 +226,13 @@ def result_summary(result):
     return summary(result.kind, result.status, result.details)
 
 
+def result_summary_for(user, result):
+    """`result_summary` of what `user` may read of the result (a liaison: no host names)."""
+    from . import policy
+
+    return summary(result.kind, result.status, policy.shown_details(user, result.details))
+
+
 def register(app):
     """Template helpers: check_kind, check_state, check_badge, check_summary."""
     app.jinja_env.globals.update(check_kind=kind_label, check_state=state_label, check_badge=badge,

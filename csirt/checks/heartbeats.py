@@ -98,21 +98,33 @@ def _time(errors, value, now, skew):
         errors["time"] = _("Not a valid date and time: use ISO 8601 with a time zone, such as %(example)s.",
                            example="2026-01-31T08:00:00+07:00")
         return None
-    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 has no UTC date
+        errors["time"] = _("Not a valid date and time: use ISO 8601 with a time zone, such as %(example)s.",
+                           example="2026-01-31T08:00:00+07:00")
+        return None
     if moment > now + timedelta(seconds=skew):
         errors["time"] = _("The time is more than %(n)d seconds ahead of this server's clock.", n=skew)
         return None
     return moment
 
 
-def _day(errors, path, value):
+def _day(errors, path, value, now):
+    """A YYYY-MM-DD date no later than tomorrow (UTC): a signature date in the future would keep
+    the antivirus check passing for ever."""
     if value is None:
         return None
     if isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if day > (now + timedelta(days=1)).date():
+                errors[path] = _("The date is in the future.")
+                return None
+            return day
     errors[path] = _("Not a valid date: use YYYY-MM-DD.")
     return None
 
@@ -161,7 +173,7 @@ def parse(payload, now, skew=DEFAULT_SKEW):
     if enabled is not None and not isinstance(enabled, bool):
         errors["antivirus.enabled"] = _("Must be true, false or null.")
     values["antivirus_enabled"] = enabled if isinstance(enabled, bool) else None
-    values["signature_date"] = _day(errors, "antivirus.signature_date", antivirus.get("signature_date"))
+    values["signature_date"] = _day(errors, "antivirus.signature_date", antivirus.get("signature_date"), now)
     if errors:
         raise invalid(errors)
     return {"server": server, "reported_at": reported_at, **values}
@@ -182,6 +194,8 @@ def _granted_server(token, ref):
         .outerjoin(HeartbeatGrant, (HeartbeatGrant.server_id == Server.id) & (HeartbeatGrant.token_id == token.id))
         .where(column == ref[1], Server.archived_at.is_(None))).first()
     if row is None or row.token_id is None:
+        raise _refused(ref)
+    if not may_issue(token.user, db.session.get(Server, row.id)):  # its owner lost that right since
         raise _refused(ref)
     return row.id, row.hostname
 

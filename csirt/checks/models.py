@@ -7,7 +7,9 @@
 - `ServerCheck`: one (configuration, server) pair, the unit the scheduler claims: its next run
   time, its current state and whether an alert is firing for it. `workitems.sync` keeps these rows
   in step with the configurations and the inventory.
-- `CheckResult`: every run (status, details, duration, the nmap command line as a list).
+- `CheckResult`: every run (status, details, duration, and for the firewall its nmap run).
+- `CheckScan`: one nmap run, with its command line as a list, stored once for the results of all
+  the servers it scanned (10,000 addresses would otherwise be written 10,000 times).
 - `ServerHeartbeat`: the latest heartbeat of each server (agent, antivirus), one row per server.
 - `HeartbeatGrant`: which servers a heartbeat token may report for.
 """
@@ -90,6 +92,17 @@ class ServerCheck(db.Model):
     )
 
 
+class CheckScan(db.Model):
+    """One nmap run: its argv (a list) and how many hosts it scanned; its results point to it."""
+
+    __tablename__ = "check_scan"
+
+    id = db.Column(db.Integer, primary_key=True)
+    started_at = db.Column(db.DateTime, nullable=False)
+    hosts = db.Column(db.Integer, nullable=False, default=0)
+    argv = db.Column(db.JSON, nullable=False)
+
+
 class CheckResult(db.Model):
     __tablename__ = "check_result"
 
@@ -104,7 +117,8 @@ class CheckResult(db.Model):
     finished_at = db.Column(db.DateTime, nullable=False)
     duration_ms = db.Column(db.Integer, nullable=False, default=0)
     details = db.Column(db.JSON, nullable=False, default=dict)  # per kind, see kinds.Result
-    command = db.Column(db.JSON)  # the argv list of the nmap run, when there was one
+    scan_id = db.Column(db.Integer, db.ForeignKey("check_scan.id", ondelete="SET NULL"), index=True)
+    scan = db.relationship(CheckScan, lazy="selectin")  # the nmap run, when there was one
 
     __table_args__ = (
         db.CheckConstraint("status in ('pass', 'warn', 'fail', 'error', 'interrupted')", name="status"),
@@ -112,6 +126,11 @@ class CheckResult(db.Model):
         db.Index("ix_check_result_server", "server_id", "started_at"),
         db.Index("ix_check_result_prune", "started_at", "changed"),
     )
+
+    @property
+    def command(self):
+        """The argv list of the nmap run behind this result, or None."""
+        return self.scan.argv if self.scan is not None else None
 
 
 class ServerHeartbeat(db.Model):

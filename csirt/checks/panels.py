@@ -33,7 +33,7 @@ def server_panel(user, server):
     new_url = url_for("checks.new", server=server.id) if policy.can_configure(user) else None
     return TEMPLATE, {"rows": rows, "server": server, "new_url": new_url,
                       "history_url": url_for("checks.server_history", server_id=server.id),
-                      "summary": display.result_summary}
+                      "summary": lambda result: display.result_summary_for(user, result)}
 
 
 def init_app(app):

@@ -45,6 +45,25 @@ def can_see_params(user, config):
     return config.server is not None and systems_policy.can_see_server(user, config.server)
 
 
+# Keys of a result's details that name hosts: a group check's targets may be other agencies' hosts.
+HOST_KEYS = ("hosts", "target", "targets", "host", "address", "addresses", "location", "redirects", "refused",
+             "untried")
+
+
+def sees_scans(user):
+    """The nmap command line of a run (it lists every host of the run, of every agency) and the
+    hosts a result names are for the team and managers only."""
+    return _active(user) and user.role in READERS_OF_ALL
+
+
+def shown_details(user, details):
+    """A result's details as `user` may read them: without the host names for a liaison."""
+    details = details if isinstance(details, dict) else {}
+    if sees_scans(user):
+        return details
+    return {key: value for key, value in details.items() if key not in HOST_KEYS}
+
+
 def can_configure(user):
     return _active(user) and user.role in CONFIGURERS
 

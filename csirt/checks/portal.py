@@ -7,7 +7,9 @@ when its target resolves inside the allowed networks; any other redirect fails
 "redirect_refused" before a connection is even tried.
 """
 import http.client
+import socket
 import ssl
+import threading
 import time
 from urllib.parse import urljoin, urlsplit
 
@@ -65,11 +67,26 @@ def _context(config):
 
 
 def _get(scheme, host, port, path, ip, timeout, config):
-    """(status, Location header) of one GET sent to `ip` (the checked address) for `host`."""
+    """(status, Location header) of one GET sent to `ip` (the checked address) for `host`, all of
+    it within `timeout` seconds: the socket timeout bounds each read only, so a server dripping
+    one byte at a time would hold the check (and the tick) for hours; a timer cuts the connection
+    when the time is up, and the GET then ends as TimeoutError."""
     sock = reach.connect(ip, port, timeout)
+    held = {"sock": sock, "cut": False}
+
+    def cut():
+        held["cut"] = True
+        try:
+            held["sock"].shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    timer = threading.Timer(max(0.0, timeout), cut)
+    timer.daemon = True
+    timer.start()
     try:
         if scheme == "https":
-            sock = _context(config).wrap_socket(sock, server_hostname=host)
+            sock = held["sock"] = _context(config).wrap_socket(sock, server_hostname=host)
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         conn.sock = sock  # connected by us, to the checked address: http.client never resolves
         default = 443 if scheme == "https" else 80
@@ -80,8 +97,15 @@ def _get(scheme, host, port, path, ip, timeout, config):
         conn.endheaders()
         response = conn.getresponse()
         response.read(64 * 1024)  # the body's start only: the check is about status and time
+        if held["cut"]:
+            raise TimeoutError
         return response.status, response.getheader("Location")
+    except (OSError, http.client.HTTPException, ValueError):
+        if held["cut"]:
+            raise TimeoutError from None
+        raise
     finally:
+        timer.cancel()
         sock.close()
 
 

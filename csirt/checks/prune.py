@@ -1,5 +1,6 @@
 """Pruning old check results: those older than CSIRT_CHECK_RETENTION_DAYS go, except the runs
-that changed a work item's state (the history of each control) and each item's latest result.
+that changed a work item's state (the history of each control) and each item's latest result,
+then the nmap runs (`CheckScan`) no remaining result points to.
 Deleted in batches, each committed, so a large backlog never holds one long transaction."""
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from sqlalchemy import delete, select
 
 from ..clock import utcnow
 from ..extensions import db
-from .models import CheckResult, ServerCheck
+from .models import CheckResult, CheckScan, ServerCheck
 
 BATCH = 1000
 
@@ -26,8 +27,15 @@ def prune(now=None, days=None, batch=BATCH):
                                          CheckResult.id.not_in(latest))
             .order_by(CheckResult.id).limit(batch)).scalars().all()
         if not ids:
+            _prune_scans(cutoff)
             db.session.commit()
             return total
         db.session.execute(delete(CheckResult).where(CheckResult.id.in_(ids)))
         db.session.commit()
         total += len(ids)
+
+
+def _prune_scans(cutoff):
+    """The old nmap runs no result points to any more (a kept result keeps its run)."""
+    used = select(CheckResult.scan_id).where(CheckResult.scan_id.is_not(None))
+    db.session.execute(delete(CheckScan).where(CheckScan.started_at < cutoff, CheckScan.id.not_in(used)))

@@ -18,7 +18,6 @@ A scheduler stopping in the middle of a tick (`stop()`) records its claimed runs
 (retried once) instead of storing what the killed scans returned.
 """
 import itertools
-import json
 import logging
 import math
 import os
@@ -30,14 +29,14 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import Text, bindparam, cast, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..clock import utcnow
-from ..extensions import db, on_postgres
+from ..extensions import db
 from ..systems.models import Server
 from . import claims, kinds, workitems
-from .models import PASSING, CheckConfig, CheckResult, ServerCheck, ServerHeartbeat
+from .models import PASSING, CheckConfig, CheckResult, CheckScan, ServerCheck, ServerHeartbeat
 
 logger = logging.getLogger(__name__)
 CONFIG_KEYS = ("CSIRT_SCAN_ALLOWED_NETWORKS", "CSIRT_SCAN_MAX_CIDR_HOSTS", "CSIRT_NMAP_PATH",
@@ -46,6 +45,7 @@ WHOLE_KIND = ("firewall", "antivirus")  # one unit for all their jobs; other kin
 HEARTBEAT_KINDS = ("agent", "antivirus")
 _ITEMS = ServerCheck.__table__
 _RESULTS = CheckResult.__table__
+_SCANS = CheckScan.__table__
 
 _holder = None
 _stops = itertools.count(1)
@@ -234,27 +234,24 @@ def _run(items, heartbeats, now, config):
     return results, _stopped != generation
 
 
-class _Commands:
-    """The `command` column's JSON text, made once per distinct argv list: all the results of one
-    nmap run share its argv (10,000 addresses for 10,000 servers), and serialising it again for
-    every row took longer than the scan. The text is what the JSON type would write (json.dumps;
-    None as JSON null, as the column's none_as_null=False does)."""
+def _store_scans(results):
+    """One CheckScan row per nmap run behind `results` (its results share ONE argv list: the
+    firewall kind hands the same list to every result of a run); {id(argv): scan id}."""
+    scans = {}
+    for r in results:
+        if r.command is not None and id(r.command) not in scans:
+            scans[id(r.command)] = r
+    ids = {}
+    for key, r in scans.items():
+        ids[key] = db.session.execute(insert(_SCANS).values(started_at=r.started_at, argv=r.command,
+                                                            hosts=_hosts(r.command))
+                                      .returning(_SCANS.c.id)).scalar_one()
+    return ids
 
-    def __init__(self):
-        self._texts = {}
 
-    def text(self, command):
-        key = id(command)  # the lists live as long as the results: an id is not reused meanwhile
-        if key not in self._texts:
-            self._texts[key] = json.dumps(command)
-        return self._texts[key]
-
-    @staticmethod
-    def bind():
-        """The insert's value for `command`: the ready text. PostgreSQL's column is json, so the
-        text is cast; SQLite keeps JSON as text (a CAST there would give it numeric affinity)."""
-        param = bindparam("b_command", type_=Text)
-        return cast(param, _RESULTS.c.command.type) if on_postgres() else param
+def _hosts(argv):
+    """The number of hosts of an nmap argv (they follow "--"; a fake runner's argv has none)."""
+    return len(argv) - argv.index("--") - 1 if "--" in argv else 0
 
 
 def _store(claim, items, results):
@@ -270,16 +267,16 @@ def _store(claim, items, results):
         db.session.commit()
         return []
     rows = []
-    commands = _Commands()
+    scans = _store_scans(results)
     for r in results:
         item = by_id[r.item_id]
         rows.append({"server_check_id": r.item_id, "server_id": item.job.server_id, "kind": item.job.kind,
                      "status": r.status, "changed": r.status != item.state, "started_at": r.started_at,
                      "finished_at": r.finished_at,
                      "duration_ms": max(0, int((r.finished_at - r.started_at).total_seconds() * 1000)),
-                     "details": r.details or {}, "b_command": commands.text(r.command)})
-    statement = (insert(_RESULTS).values(command=commands.bind())
-                 .returning(_RESULTS.c.id, _RESULTS.c.server_check_id))
+                     "details": r.details or {},
+                     "scan_id": scans.get(id(r.command)) if r.command is not None else None})
+    statement = insert(_RESULTS).returning(_RESULTS.c.id, _RESULTS.c.server_check_id)
     ids = {}
     for start in range(0, len(rows), 500):
         returned = db.session.execute(statement, rows[start:start + 500])

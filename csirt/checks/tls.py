@@ -16,7 +16,7 @@ from . import reach
 from .kinds import each
 
 DEFAULT_MIN_DAYS = 14
-HOSTNAME_MISMATCH, CERT_EXPIRED = 62, 10  # OpenSSL's X509_V_ERR_* codes
+HOSTNAME_MISMATCH, IP_MISMATCH, CERT_EXPIRED = 62, 64, 10  # OpenSSL's X509_V_ERR_* codes
 
 
 def not_after(cert):
@@ -93,7 +93,7 @@ def _fetch(ip, port, name, timeout, context):
 
 def _problem(err):
     code = getattr(err, "verify_code", None)
-    if code == HOSTNAME_MISMATCH:
+    if code in (HOSTNAME_MISMATCH, IP_MISMATCH):
         return "name_mismatch"
     if code == CERT_EXPIRED:
         return "expired"

@@ -197,4 +197,5 @@ def server_history(server_id):
     return _render("checks/history.html", server=server, rows=panels.item_rows(current_user, server.id),
                    results=results, names=names, kind=kind,
                    next_before=results[-1].id if more and results else None,
-                   confirm_form=ConfirmForm(), can_run=policy.can_run(current_user))
+                   confirm_form=ConfirmForm(), can_run=policy.can_run(current_user),
+                   sees_scans=policy.sees_scans(current_user))

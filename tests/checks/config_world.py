@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from csirt.checks.models import CheckResult, ServerCheck
+from csirt.checks.models import CheckResult, CheckScan, ServerCheck
 from csirt.clock import utcnow
 from csirt.extensions import db
 from csirt.systems import services as systems
@@ -49,7 +49,7 @@ def add_result(item, status, details, minutes_ago=0, command=None):
     result = CheckResult(server_check_id=item.id, server_id=item.server_id, kind=item.kind, status=status,
                          changed=item.state != status, started_at=started,
                          finished_at=started + timedelta(seconds=2), duration_ms=2000, details=details,
-                         command=command)
+                         scan=CheckScan(started_at=started, argv=command, hosts=1) if command is not None else None)
     db.session.add(result)
     db.session.flush()
     item.state, item.state_since, item.last_run_at, item.last_result_id = status, started, started, result.id

@@ -1,6 +1,7 @@
 """The agent kind: heartbeat freshness with its boundary, and the port mode against real
 sockets on loopback (and never anything outside the allowed networks)."""
 import socket
+import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -82,3 +83,21 @@ def test_port_mode_targets_replace_the_server_addresses_and_a_network_gives_its_
                          RunContext(now=NOW, config=CONFIG))
     assert tried == ["127.0.9.1", "127.0.9.2"]
     assert result.details["refused"] == ["10.0.0.1"] and result.details["reason"] == "port_closed"
+
+
+def test_port_mode_stops_at_the_job_timeout_however_many_addresses_are_silent(monkeypatch):
+    """Filtered addresses take the whole connection timeout each: the job's timeout (2 s) bounds
+    the probe of a /24, and the addresses left are listed as untried."""
+    tried = []
+
+    def silent(ip, port, timeout):
+        tried.append(ip)
+        time.sleep(min(timeout, 0.5))
+        raise TimeoutError
+
+    monkeypatch.setattr(agent.reach, "connect", silent)
+    started = time.monotonic()
+    [result] = agent.run([job(mode="port", port=1514, targets=["127.0.9.0/24"])], RunContext(now=NOW, config=CONFIG))
+    assert time.monotonic() - started < 3
+    assert (result.status, result.details["reason"]) == ("fail", "port_closed")
+    assert 3 <= len(tried) <= 5 and len(result.details["untried"]) == 254 - len(tried)

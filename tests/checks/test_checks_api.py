@@ -21,7 +21,25 @@ def test_a_server_s_checks_with_state_history_and_summary(client, world):
     assert [r["status"] for r in entry["results"]] == ["fail", "pass"]
     newest = entry["results"][0]
     assert newest["details"]["unexpected"] == ["3306/tcp"] and "3306/tcp" in newest["summary"]
-    assert newest["command"] == ["nmap", "-oX", "-", "127.0.0.5"] and newest["duration_ms"] == 2000
+    assert newest["command"] is None and newest["duration_ms"] == 2000  # a liaison: see below
+    team = Api(client, world["manager"], ("systems:read",)).get(f"/servers/{world['web'].id}/checks")
+    assert team.get_json()["items"][0]["results"][0]["command"] == ["nmap", "-oX", "-", "127.0.0.5"]
+
+
+def test_a_liaison_reads_no_host_of_a_shared_scan(client, world):
+    """One nmap run scans the servers of several agencies: its command line, and the hosts a
+    result names (a group check's targets may be other agencies' hosts), are the team's only."""
+    config = services.create_config(world["coordinator"], firewall(world["web"]))
+    shared = ["nmap", "-oX", "-", "--", "127.0.0.5", "127.0.0.7"]  # 127.0.0.7: the other agency's server
+    add_result(item_of(config, world["web"]), "fail",
+               {"reason": "open_ports", "unexpected": ["3306/tcp"], "hosts": {"127.0.0.7": "down"}}, 1,
+               command=shared)
+    path = f"/servers/{world['web'].id}/checks"
+    [liaison] = Api(client, world["liaison"], ("systems:read",)).get(path).get_json()["items"][0]["results"]
+    assert liaison["command"] is None and "hosts" not in liaison["details"]
+    assert "127.0.0.7" not in str(liaison) and "3306/tcp" in liaison["summary"]
+    [team] = Api(client, world["manager"], ("systems:read",)).get(path).get_json()["items"][0]["results"]
+    assert team["command"] == shared and "127.0.0.7" in team["summary"]
 
 
 def test_another_agency_s_server_is_not_found(client, world):

@@ -81,6 +81,17 @@ def test_an_unknown_server_and_one_not_granted_get_the_same_403(client, setup, s
     assert stored() == []
 
 
+def test_a_signature_date_of_tomorrow_passes_clock_skew(client, setup):
+    assert post(client, setup["token"], body(antivirus={"signature_date": "2026-12-04"})).status_code == 200
+
+
+def test_a_token_stops_reporting_when_its_owner_may_no_longer_issue_it(client, setup):
+    assert post(client, setup["token"], body()).status_code == 200
+    setup["coordinator"].role = "member"  # demoted: no longer configures checks
+    db.session.commit()
+    assert post(client, setup["token"], body()).status_code == 403
+
+
 def test_an_archived_server_is_refused(client, setup):
     systems.archive_server(setup["coordinator"], setup["web"].id)
     assert post(client, setup["token"], body()).status_code == 403
@@ -129,6 +140,9 @@ def test_a_time_exactly_the_allowed_skew_ahead_passes_one_second_more_is_refused
     (body(antivirus={"signature_date": "2026-02-30"}), "antivirus.signature_date"),
     (body(antivirus={"product": "p" * 101}), "antivirus.product"),
     (body(extra=1), "extra"),
+    (body(time="0001-01-01T00:00:00+14:00"), "time"),  # no UTC date (was a 500)
+    (body(time="9999-12-31T23:59:59-14:00"), "time"),
+    (body(antivirus={"signature_date": "2026-12-05"}), "antivirus.signature_date"),  # NOW is 12-03
 ])
 def test_a_malformed_heartbeat_is_refused_naming_the_field(client, setup, data, field):
     response = post(client, setup["token"], data)

@@ -137,6 +137,41 @@ def test_a_portal_that_does_not_answer_in_time_fails_timeout(connections):
     assert time.monotonic() - started < 2
 
 
+@pytest.mark.parametrize("https", [False, True])
+def test_a_portal_dripping_its_answer_is_cut_at_the_timeout(connections, https):
+    """Each byte arrives before the socket's timeout, so only a deadline on the whole GET ends it:
+    one byte every 0.2 s of a header line that never ends (or of a TLS handshake record)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def drip():
+        conn, _addr = server.accept()
+        with conn:
+            try:
+                if not https:
+                    conn.recv(4096)
+                conn.sendall(b"\x16\x03\x03\x40\x00" if https else b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                while not stop.wait(0.2):
+                    conn.sendall(b"x")
+            except OSError:
+                pass
+
+    threading.Thread(target=drip, daemon=True).start()
+    scheme = "https" if https else "http"
+    job = Job(item_id=5, config_id=1, kind="portal", server_id=1, hostname="w", addresses=(),
+              params={"url": f"{scheme}://127.0.0.1:{server.getsockname()[1]}/"}, timeout=1)
+    started = time.monotonic()
+    try:
+        [result] = portal.run([job], RunContext(now=datetime(2026, 12, 3), config=CONFIG))
+    finally:
+        stop.set()
+        server.close()
+    assert (result.status, result.details["reason"]) == ("fail", "timeout")
+    assert time.monotonic() - started < 2
+
+
 def test_a_url_outside_the_allowed_networks_is_an_error_and_never_fetched(connections):
     result = _run("http://10.255.255.1/")
     assert (result.status, result.details["reason"]) == ("error", "not_allowed")

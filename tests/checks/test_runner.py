@@ -2,7 +2,7 @@
 and recoveries turned into one alert each, the number of runs at once bounded."""
 from datetime import timedelta
 
-from csirt import clock
+from csirt import clock, markdown
 from csirt.alerts.models import Alert
 from csirt.checks import runner
 from csirt.checks.alert import fingerprint, from_transition
@@ -188,6 +188,17 @@ def test_the_firewall_alert_lists_the_ports_and_its_title_is_in_the_default_loca
     assert english.title == "Check passes again: Firewall exposure on DB-01"
     assert english.status == "resolved" and "ports" not in english.labels
     assert english.fingerprint == alert.fingerprint
+
+
+def test_names_from_the_network_make_no_link_in_the_incident_description(app):
+    """A certificate may name anything: its names reach the alert's description, which incident
+    pages render as Markdown; a link or markup of theirs stays text."""
+    details = {"reason": "name_mismatch", "names": ["[click me](https://evil.example/phish)", "<img src=x>"]}
+    alert = from_transition(kind="tls", config_id=4, config_name="TLS *cổng*", server_id=9, hostname="web-01",
+                            status="fail", details=details, occurred_at=clock.utcnow(), firing=True)
+    html = markdown.render(alert.description)
+    assert "<a" not in html and "<img" not in html and "<em>" not in html
+    assert "[click me](https://evil.example/phish)" in html and "&lt;img src=x&gt;" in html
 
 
 def test_prune_keeps_state_changes_and_each_items_latest_result(app, db, make, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("setup.cfg", "pyproject.toml", "MANIFEST.in", "README.md", "babel.cfg", "csirt", "templates", "migrations",
-           "playbooks")
+           "playbooks", "contrib")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
 
 
@@ -63,7 +63,7 @@ def test_the_wheel_holds_modules_static_files_and_compiled_translations(wheel):
 def test_the_wheel_installs_every_template_and_migration_under_share(wheel):
     source, names, _output = wheel
     share = {n.split("/data/share/csirt/", 1)[1] for n in names if "/data/share/csirt/" in n}
-    wanted = {p.relative_to(source).as_posix() for folder in ("templates", "migrations", "playbooks")
+    wanted = {p.relative_to(source).as_posix() for folder in ("templates", "migrations", "playbooks", "contrib")
               for p in (source / folder).rglob("*") if p.is_file() and p.name != "README.md"}
     assert {"templates/base.html", "migrations/env.py", "migrations/alembic.ini",
             "playbooks/triage-catch-all.yaml"} <= wanted

@@ -55,7 +55,8 @@ wheel: install
 ## compliance dashboard at national scale beside its raw SQL (bench/compliance.py, PostgreSQL), then
 ## alert routing and intake (bench/alerts.py: routing in process, single and batch POST beside a bare
 ## INSERT, 16 clients posting one alert at once; PostgreSQL, wrk), then a serious alert's page: POST →
-## e-mail and webhook received (bench/notify.py: gunicorn + `csirt scheduler`, local receivers).
+## e-mail and webhook received (bench/notify.py: gunicorn + `csirt scheduler`, local receivers), then the
+## firewall scans of 1,000 and 10,000 loopback servers beside a plain nmap (bench/scan.py, PostgreSQL).
 bench: install
 	@$(MAKE) --no-print-directory system-packages APT_PACKAGES=wrk
 	$(BIN)/python bench/incident_list.py
@@ -63,6 +64,7 @@ bench: install
 	$(BIN)/python bench/compliance.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/notify.py
+	CSIRT_BENCH_DATABASE_URL=$(CSIRT_TEST_DATABASE_URL) $(BIN)/python bench/scan.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -30,8 +30,8 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from scratch import scratch_database
 from aiosmtpd.controller import Controller
+from scratch import scratch_database
 
 COUNT = int(os.environ.get("CSIRT_BENCH_NOTIFICATIONS", "200"))
 RATE = float(os.environ.get("CSIRT_BENCH_RATE", "10"))

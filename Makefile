@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CSIRT_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-APT_PACKAGES := nmap chromium chromium-driver
+APT_PACKAGES := nmap chromium chromium-driver shellcheck
 
 .PHONY: run test test-sqlite test-postgres install translations system-packages lint bench wheel clean
 

@@ -6,10 +6,11 @@
     results and the items' states) versus a plain `nmap` command with the same argument list
     (taken from the stored results), its XML read from a pipe as the app does. The two take turns
     on every repetition; the figures are medians; target ratio ≤ 1.2×.
-(b) 10,000 loopback servers (127.2.x.y), the same port set, one tick: the share of the tick's wall
-    time spent parsing nmap's XML, and the share spent on everything that is not nmap (parsing,
-    judging, loading and storing the 10,000 results); target ≤ 5 %. The same XML is also parsed
-    with python-nmap's `analyse_nmap_xml_scan`, for comparison with the parser the app uses.
+(b) 10,000 loopback servers (127.2.x.y), the same port set, one tick: the time spent parsing
+    nmap's XML (as nmap writes it, overlapped with the scan; and the same XML parsed whole, for
+    comparison), and the share of the tick's wall time spent on everything that is not nmap
+    (judging, loading and storing the 10,000 results, and the parse that did not overlap);
+    target ≤ 5 %. The same XML is also parsed with python-nmap's `analyse_nmap_xml_scan`.
 
 Every server has the baseline "22/tcp" (closed on loopback: every result is a warning, stored as
 a state change on the first tick). Only 127.0.0.0/8 is scanned.
@@ -82,25 +83,21 @@ def seed(url, instance):
 
 @contextmanager
 def watched():
-    """Record what the scanner did during the block: its outcomes and the XML it parsed."""
+    """Record the scanner's outcomes during the block."""
     from csirt.checks import scanner
 
-    seen = {"outcomes": [], "xml": []}
-    real_scan, real_parse = scanner.scan, scanner.parse_xml
+    seen = {"outcomes": []}
+    real_scan = scanner.scan
 
     def scan(*args, **kwargs):
         outcome = real_scan(*args, **kwargs)
         seen["outcomes"].append(outcome)
         return outcome
-
-    def parse(data):
-        seen["xml"].append(data)
-        return real_parse(data)
-    scanner.scan, scanner.parse_xml = scan, parse
+    scanner.scan = scan
     try:
         yield seen
     finally:
-        scanner.scan, scanner.parse_xml = real_scan, real_parse
+        scanner.scan = real_scan
 
 
 def due(app, config_id):
@@ -163,12 +160,13 @@ def sync(app):
         db.session.commit()
 
 
-def plain(argv):
+def plain(argv, keep=False):
+    """Wall seconds of nmap with `argv`, its XML read from a pipe (and the XML with `keep`)."""
     clock = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
     wall = time.perf_counter() - clock
     assert done.stdout.count(b"<host ") > 0
-    return wall
+    return (wall, done.stdout) if keep else wall
 
 
 def python_nmap_parse(xml):
@@ -185,6 +183,8 @@ def _walls(walls):
 
 
 def run(url, tmp, label):
+    from csirt.checks import scanner
+
     app, ids = seed(url, tmp)
     sync(app)
     print(f"{label}; port set {PORTS!r}; {REPEATS} repetitions (the three take turns)")
@@ -220,7 +220,10 @@ def run(url, tmp, label):
     assert len(results) == LARGE and len(seen["outcomes"]) == 1, "one nmap run for 10,000 servers"
     outcome = seen["outcomes"][0]
     assert len(outcome.hosts) == LARGE
-    xml = seen["xml"][0]
+    _nmap_wall, xml = plain(outcome.argv, keep=True)
+    clock = time.perf_counter()
+    assert len(scanner.parse_xml(xml)) == LARGE
+    whole_parse = time.perf_counter() - clock
     tick_wall, report, tick_seen = tick(app, ids["large"])
     assert report.claimed == LARGE and len(report.stored) == LARGE, report
     tick_outcome = tick_seen["outcomes"][0]
@@ -230,8 +233,9 @@ def run(url, tmp, label):
     tick_other = tick_wall - tick_outcome.scan_seconds
     print(f"\n(b) {LARGE:,} servers, one nmap run ({len(xml) / 1e6:.1f} MB of XML)")
     print(f"    firewall kind: wall {wall:7.3f} s, nmap {outcome.scan_seconds:7.3f} s")
-    print(f"      parsing the XML (scanner.parse_xml)      {outcome.parse_seconds:7.3f} s  "
-          f"{100 * outcome.parse_seconds / wall:5.1f} % of the wall time   (target <= 5 %)")
+    print(f"      parsing the XML as nmap writes it        {outcome.parse_seconds:7.3f} s  "
+          f"{100 * outcome.parse_seconds / wall:5.1f} % of the wall time, overlapped with the scan")
+    print(f"      (the same XML parsed whole, after the scan: {whole_parse:.3f} s)")
     print(f"      parsing + judging {LARGE:,} servers       {kind_other:7.3f} s  "
           f"{100 * kind_other / wall:5.1f} %")
     print(f"    scheduler tick: wall {tick_wall:7.3f} s, nmap {tick_outcome.scan_seconds:7.3f} s")

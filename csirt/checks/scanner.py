@@ -8,14 +8,14 @@ token (host names are resolved before, once, by `targets.resolve`), and port lis
 `scan` runs ONE nmap for all the hosts given (nmap parallelises hosts itself), in its own process
 group, which is killed whole on timeout; on Linux the child also asks the kernel to kill it when
 the thread that started it dies (PR_SET_PDEATHSIG), so a killed scheduler leaves no nmap. The XML
-it writes to stdout is parsed once, streaming (`parse_xml`); python-nmap's parser was measured
-slower on 10,000 hosts and ignores nmap's `timedout` mark (bench/scan.py prints both).
+it writes to stdout is parsed once, as it arrives (`HostParser`), so the parse overlaps the scan;
+python-nmap's parser was measured slower on 10,000 hosts and ignores nmap's `timedout` mark
+(bench/scan.py prints both; a test holds the two to the same answer on a real scan).
 
 `kill_all()` kills every scan still running (the scheduler calls it when it stops).
 """
 import ctypes
 import ctypes.util
-import io
 import os
 import re
 import shutil
@@ -172,17 +172,15 @@ def scan(hosts, tcp_ports, udp_ports, timeout, config):
     with _live_lock:
         _live.add(proc)
     try:
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate()
-            return ScanOutcome(argv, error="timeout", stderr=_text(err),
-                               scan_seconds=time.monotonic() - started)
+        hosts, bad, err, parse_seconds, timed_out = _stream(proc, timeout)
     finally:
         with _live_lock:
             _live.discard(proc)
-    outcome = ScanOutcome(argv, stderr=_text(err), scan_seconds=time.monotonic() - started)
+    outcome = ScanOutcome(argv, stderr=_text(err), scan_seconds=time.monotonic() - started,
+                          parse_seconds=parse_seconds)
+    if timed_out:
+        outcome.error = "timeout"
+        return outcome
     if proc.returncode < 0:
         outcome.error = "killed"
         return outcome
@@ -192,34 +190,94 @@ def scan(hosts, tcp_ports, udp_ports, timeout, config):
     if proc.returncode != 0:
         outcome.error = "nmap_failed"
         return outcome
-    clock = time.perf_counter()
-    try:
-        outcome.hosts = parse_xml(out)
-    except ET.ParseError:
+    if bad:
         outcome.error = "bad_output"
-    outcome.parse_seconds = time.perf_counter() - clock
+        return outcome
+    outcome.hosts = hosts
     return outcome
+
+
+def _stream(proc, timeout):
+    """Read nmap's XML while it writes it (one host element as each host is done), so parsing
+    overlaps the scan instead of following it; stderr is drained in a thread. A timer kills the
+    process group when `timeout` passes. (hosts, bad output?, stderr, seconds parsing, timed out?)."""
+    expired = threading.Event()
+
+    def expire():
+        expired.set()
+        _kill_group(proc)
+
+    timer = threading.Timer(timeout, expire)
+    timer.daemon = True
+    errors = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    parser, bad, parsing = HostParser(), False, 0.0
+    timer.start()
+    drain.start()
+    try:
+        while True:
+            chunk = proc.stdout.read1(1 << 16)
+            if not chunk:
+                break
+            if not bad:
+                clock = time.perf_counter()
+                try:
+                    parser.feed(chunk)
+                except ET.ParseError:
+                    bad = True
+                parsing += time.perf_counter() - clock
+        proc.wait()
+    finally:
+        timer.cancel()
+        if proc.returncode is None:  # interrupted (an exception): leave no nmap behind
+            _kill_group(proc)
+            proc.wait()
+        proc.stdout.close()
+    drain.join()
+    proc.stderr.close()
+    hosts = None
+    if not bad:
+        try:
+            hosts = parser.close()
+        except ET.ParseError:
+            bad = True
+    return hosts, bad, errors[0] if errors else b"", parsing, expired.is_set()
 
 
 def _text(data):
     return (data or b"").decode("utf-8", "replace")[-STDERR_KEEP:]
 
 
-def parse_xml(data):
-    """nmap's XML (bytes or text) → {ip: {"state": "up"|"down"|"timeout", "open": {"22/tcp"}}},
-    in one streaming pass. Only ports in state "open" count as open ("open|filtered" is UDP's
-    silence, "filtered" a firewall's: neither proves a listening service)."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    hosts = {}
-    # nmap writes this XML itself (no DTD, entities escaped); expat resolves no external entity.
-    for _event, element in ET.iterparse(io.BytesIO(data), events=("end",)):  # noqa: S314
-        if element.tag != "host":
-            continue
+class HostParser:
+    """nmap's XML, fed in pieces as it arrives, → {ip: {"state": "up"|"down"|"timeout",
+    "open": {"22/tcp"}}}. Only ports in state "open" count as open ("open|filtered" is UDP's
+    silence, "filtered" a firewall's: neither proves a listening service). Each host element is
+    dropped once read, so memory stays flat however many hosts. nmap writes this XML itself (no
+    DTD, entities escaped); expat resolves no external entity."""
+
+    def __init__(self):
+        self._parser = ET.XMLPullParser(events=("end",))  # noqa: S314 - nmap's own output, see above
+        self.hosts = {}
+
+    def feed(self, data):
+        self._parser.feed(data)
+        self._take()
+
+    def close(self):
+        self._parser.close()
+        self._take()
+        return self.hosts
+
+    def _take(self):
+        for _event, element in self._parser.read_events():
+            if element.tag == "host":
+                self._host(element)
+                element.clear()
+
+    def _host(self, element):
         address = element.find("address")
         if address is None:
-            element.clear()
-            continue
+            return
         status = element.find("status")
         state = status.get("state", "unknown") if status is not None else "unknown"
         if element.get("timedout") == "true":
@@ -229,6 +287,14 @@ def parse_xml(data):
             port_state = port.find("state")
             if port_state is not None and port_state.get("state") == "open":
                 opened.add(f"{port.get('portid')}/{port.get('protocol')}")
-        hosts[address.get("addr")] = {"state": state, "open": opened}
-        element.clear()
-    return hosts
+        self.hosts[address.get("addr")] = {"state": state, "open": opened}
+
+
+def parse_xml(data):
+    """nmap's whole XML (bytes or text): `HostParser` fed in pieces as a pipe would give them
+    (one huge piece would build the whole tree before any host is dropped)."""
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    parser = HostParser()
+    for start in range(0, len(data), 1 << 16):
+        parser.feed(data[start:start + (1 << 16)])
+    return parser.close()

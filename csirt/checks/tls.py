@@ -9,6 +9,7 @@ result still says how many days it has left.
 import os
 import ssl
 import tempfile
+import time
 from datetime import datetime, timezone
 
 from ..clock import iso_utc
@@ -111,6 +112,7 @@ def check(job, ctx):
     if ip is None:
         return "fail", {"reason": "connect_failed", "host": host, "error": refused}
     timeout = reach.budget(job.timeout, ctx.deadline)
+    end = time.monotonic() + timeout  # both fetches below share the job's timeout
     try:
         cert = _fetch(ip, port, name, timeout, _context(ctx.config))
         problem = None
@@ -118,8 +120,9 @@ def check(job, ctx):
         problem = _problem(err)
         unverified = ssl.create_default_context()
         unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE
+        left = end - time.monotonic()
         try:
-            cert = _fetch(ip, port, name, timeout, unverified)
+            cert = _fetch(ip, port, name, left, unverified) if left > 0 else None
         except (OSError, ssl.SSLError):
             cert = None
         status, details = verdict(cert, ctx.now, int(job.params.get("min_days", DEFAULT_MIN_DAYS)), problem)

@@ -234,6 +234,11 @@ def test_our_parser_agrees_with_python_nmaps_on_a_real_scan():
         for server in servers:
             server.close()
     ours = scanner.parse_xml(xml)
+    pieces = scanner.HostParser()  # as the scan reads it: whatever pieces the pipe gives
+    data = xml.encode()
+    for start in range(0, len(data), 7):
+        pieces.feed(data[start:start + 7])
+    assert pieces.close() == ours
     reference = nmap.PortScanner().analyse_nmap_xml_scan(xml)["scan"]
     theirs = {host: {f"{port}/tcp" for port, state in data.get("tcp", {}).items() if state["state"] == "open"}
               for host, data in reference.items()}

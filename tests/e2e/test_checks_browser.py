@@ -88,7 +88,10 @@ def test_a_coordinator_configures_a_portal_check_runs_it_and_sees_the_result(web
     assert web.text("#check-kind") == tr("Portal availability")
     assert "127.0.0.0/8" in web.text("#check-form")  # the networks checks may reach are stated
     web.fill("#name", PORTAL_NAME)
+    web.choose("#scope", "group")  # a group: the agency and level, not the server
+    assert web.find("#agency_id").is_displayed() and not web.find("#server_id").is_displayed()
     web.choose("#scope", "server")
+    assert web.find("#server_id").is_displayed() and not web.find("#agency_id").is_displayed()
     web.choose("#server_id", str(server.id))
     web.fill("#url", url)
     web.fill("#interval_seconds", "300")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import fields
 from ..errors import invalid
 from ..ids import as_id
 from ..systems import addresses, ports
@@ -85,19 +86,7 @@ def _flag(value):
 
 
 def _text(errors, name, value, limit, required=False):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = _("Must be text.")
-        return None
-    value = value.strip()
-    if required and not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(n)d characters.", n=limit)
-    elif any(ord(c) < 32 for c in value):
-        errors[name] = _("Contains a character that is not allowed.")
-    return value
+    return fields.text(errors, name, value, limit, required, single_line=True)
 
 
 def networks():

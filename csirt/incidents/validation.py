@@ -4,6 +4,7 @@ from datetime import datetime
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from .. import fields
 from ..clock import local_to_utc, parse_iso, utcnow
 from ..errors import invalid
 from ..extensions import db
@@ -28,19 +29,7 @@ EARLIEST_DISCOVERY = datetime(2000, 1, 1)
 
 
 def _text(name, value, errors, required=False):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = _("Must be text.")
-        return None
-    value = value.strip()
-    if required and not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > LIMITS[name]:
-        errors[name] = _("At most %(n)d characters.", n=LIMITS[name])
-    elif "\x00" in value:
-        errors[name] = _("Contains a character that is not allowed.")
-    return value
+    return fields.text(errors, name, value, LIMITS[name], required)
 
 
 def _choice(name, value, vocab, errors):

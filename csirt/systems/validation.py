@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from .. import fields
 from ..clock import utc_to_local, utcnow
 from ..errors import invalid
 from ..ids import as_id
@@ -38,19 +39,7 @@ EARLIEST_DECISION = date(2000, 1, 1)
 
 
 def _text(errors, name, value, limit, required=False):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = _("Must be text.")
-        return None
-    value = value.strip()
-    if required and not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(n)d characters.", n=limit)
-    elif "\x00" in value:
-        errors[name] = _("Contains a character that is not allowed.")
-    return value
+    return fields.text(errors, name, value, limit, required)
 
 
 def _choice(errors, name, value, vocab):

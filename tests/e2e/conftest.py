@@ -239,3 +239,22 @@ def web(browser, live_server):
     yield web
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.get("about:blank")  # no request reaches the stopped server after the test
+
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+@pytest.fixture
+def province(live_server, monkeypatch):
+    """The demo province loaded into the live server's database; returns the members' password."""
+    from csirt import demo
+    from csirt.extensions import db
+    from csirt.rules import seed
+    from csirt.rules.models import Rule
+
+    monkeypatch.setenv("CSIRT_DEMO_PASSWORD", DEMO_PASSWORD)
+    if not db.session.execute(db.select(Rule.id)).first():  # an earlier browser test emptied every table
+        with db.engine.begin() as conn:
+            seed.insert(conn, Rule.__table__, clock.utcnow())
+    demo.load()
+    return DEMO_PASSWORD

@@ -10,13 +10,10 @@ import os
 import pytest
 from flask_babel import force_locale, gettext
 
-from csirt import demo
 from csirt.checks import display, runner
 from csirt.checks.models import CheckConfig, CheckResult, ServerCheck
 from csirt.clock import utcnow
 from csirt.extensions import db
-from csirt.rules import seed
-from csirt.rules.models import Rule
 from csirt.systems.models import Server
 
 from .conftest import DESKTOP
@@ -32,17 +29,6 @@ RAW_REASONS = ("not_allowed", "wrong_status", "connect_failed", "no_report", "st
 def tr(message, locale="vi", **values):
     with force_locale(locale):
         return gettext(message, **values)
-
-
-@pytest.fixture
-def province(live_server, monkeypatch):
-    """The demo province (15 servers with their checks and heartbeats); returns the password."""
-    monkeypatch.setenv("CSIRT_DEMO_PASSWORD", "demo-password-2026")
-    if not db.session.execute(db.select(Rule.id)).first():  # an earlier browser test emptied every table
-        with db.engine.begin() as conn:
-            seed.insert(conn, Rule.__table__, utcnow())
-    demo.load()
-    return "demo-password-2026"
 
 
 def _server(hostname):

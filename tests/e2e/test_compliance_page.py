@@ -6,26 +6,10 @@ import os
 
 import pytest
 
-from csirt import demo
-from csirt.clock import utcnow
-from csirt.extensions import db
-from csirt.rules import seed
-from csirt.rules.models import Rule
-
 from .conftest import DESKTOP
 from .test_browser import SCREENSHOTS
 
 MANAGER = "hoang.minh.tuan"
-
-
-@pytest.fixture
-def province(live_server, monkeypatch):
-    monkeypatch.setenv("CSIRT_DEMO_PASSWORD", "demo-password-2026")
-    if not db.session.execute(db.select(Rule.id)).first():  # an earlier browser test emptied every table
-        with db.engine.begin() as conn:
-            seed.insert(conn, Rule.__table__, utcnow())
-    demo.load()
-    return "demo-password-2026"
 
 
 def test_the_demo_dashboard_shows_every_state_and_prints_without_the_menu(web, province):

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CSIRT_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-APT_PACKAGES := nmap chromium chromium-driver shellcheck
+APT_PACKAGES := nmap chromium chromium-driver shellcheck libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 
 .PHONY: run test test-sqlite test-postgres install translations system-packages lint bench wheel clean
 
@@ -56,7 +56,9 @@ wheel: install
 ## alert routing and intake (bench/alerts.py: routing in process, single and batch POST beside a bare
 ## INSERT, 16 clients posting one alert at once; PostgreSQL, wrk), then a serious alert's page: POST →
 ## e-mail and webhook received (bench/notify.py: gunicorn + `csirt scheduler`, local receivers), then the
-## firewall scans of 1,000 and 10,000 loopback servers beside a plain nmap (bench/scan.py, PostgreSQL).
+## firewall scans of 1,000 and 10,000 loopback servers beside a plain nmap (bench/scan.py, PostgreSQL), then
+## the manager dashboard at 100,000 incidents and 1,000,000 alerts and check results beside its raw SQL
+## (bench/dashboard.py, PostgreSQL).
 bench: install
 	@$(MAKE) --no-print-directory system-packages APT_PACKAGES=wrk
 	$(BIN)/python bench/incident_list.py
@@ -65,6 +67,7 @@ bench: install
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/notify.py
 	CSIRT_BENCH_DATABASE_URL=$(CSIRT_TEST_DATABASE_URL) $(BIN)/python bench/scan.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -65,12 +65,14 @@ def register_extensions(app):
     from .audit.models import AuditLog, guard_append_only
     from .auth import models as _auth  # noqa: F401
     from .checks import models as _checks  # noqa: F401  (check configs, work items, results, heartbeats)
+    from .incidents import duty_models as _duties  # noqa: F401  (report facts, reports sent)
     from .incidents import models as _incidents  # noqa: F401
     from .incidents.models import TimelineEntry
     from .notify import models as _notify  # noqa: F401  (the outbox, contact methods, quiet hours)
     from .notify import wake as notify_wake
     from .oncall import escalation_models as _escalations  # noqa: F401  (an incident's escalation)
     from .oncall import models as _oncall  # noqa: F401  (rotations, overrides, calendar feeds)
+    from .reports.manager import models as _manager  # noqa: F401  (the dashboard's rollups)
     from .rules import models as _rules  # noqa: F401
     from .systems import models as _systems  # noqa: F401
     from .team import models as _team  # noqa: F401
@@ -86,6 +88,7 @@ def register_blueprints(app):
     from .extensions import csrf
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
+    from .incidents import clock_views as _clock_views  # noqa: F401  (its routes join the incidents blueprint)
     from .incidents.views import bp as incidents_bp
     from .reports.auditlog.views import bp as audit_bp
     from .reports.compliance.views import bp as compliance_bp
@@ -105,6 +108,15 @@ def register_blueprints(app):
     app.register_blueprint(rules_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(dossier_bp)  # the level dossier of a system (page and .docx)
+    from .reports.national.views import bp as national_bp
+
+    app.register_blueprint(national_bp)  # Forms 03 and 04 of an incident (page, .docx, PDF)
+    from .reports.manager.views import bp as manager_bp
+
+    app.register_blueprint(manager_bp)  # the manager dashboard and its CSVs
+    from .reports.summary.views import bp as summary_bp
+
+    app.register_blueprint(summary_bp)  # Form 05, the statistics export, the annual report by level
     from .alerts.views import bp as alerts_bp
 
     app.register_blueprint(alerts_bp)  # alerts, playbooks and the "try an alert" dry run

@@ -259,6 +259,9 @@ def restore_backup(path, allow_missing=False):
                 os.replace(temporary, final)
                 placed[index] = (None, final)
         db.session.commit()
+        from .rules import lookup
+
+        lookup.forget()  # the restored rules count at once
     except BaseException as err:
         db.session.rollback()
         for temporary, final in placed:
@@ -379,7 +382,8 @@ def _load_table(tar, plan, table):
         unknown = sorted(set(row) - set(columns))
         if unknown:
             raise BackupError(f"{where} row {count + 1} has columns this version does not know: {unknown}")
-        batch.append({key: _decode(value, columns[key], where, count + 1) for key, value in row.items()})
+        row = {key: _decode(value, columns[key], where, count + 1) for key, value in row.items()}
+        batch.append(_upgrade_row(table.name, row))
         count += 1
         if len(batch) == BATCH:
             db.session.execute(table.insert(), batch)
@@ -390,6 +394,16 @@ def _load_table(tar, plan, table):
         raise BackupError(f"the archive is damaged or incomplete: {where} has {count} rows, "
                           f"its manifest says {plan.manifest['counts'][table.name]}")
     return count
+
+
+def _upgrade_row(table_name, row):
+    """A row of an archive made before a column existed, given what the migration that added the
+    column gave the existing rows (today: `rule.applies_to`, migration f1a2b3c4d5e7)."""
+    if table_name == "rule" and "applies_to" not in row:
+        from .rules.seed import APPLIES_TO
+
+        row["applies_to"] = APPLIES_TO.get((row.get("regime"), row.get("key")), "all")
+    return row
 
 
 def _decode(value, column, where, number):

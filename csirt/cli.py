@@ -386,12 +386,14 @@ def register(app):
     from .alerts.cli_commands import add_commands
     from .alerts.playbooks.cli import playbooks_group
     from .checks.cli import checks_group
+    from .incidents.clock_cli import clocks_group
     from .systems.csv_cli import inventory_group
 
     add_commands(playbooks_group)  # playbooks test, playbooks replay
 
     for command in (users_group, tokens_group, demo_group, backup_group, ensure_admin, serve,
-                    scheduler_command, compliance_group, inventory_group, playbooks_group, checks_group):
+                    scheduler_command, compliance_group, inventory_group, playbooks_group, checks_group,
+                    clocks_group):
         app.cli.add_command(command)
 
 

@@ -67,6 +67,8 @@ class Config:
         self.CSIRT_PAGE_SIZE = _env_int("CSIRT_PAGE_SIZE", 25)
         # A protection layer is "expiring" this many days before its valid-to date (csirt/systems/compliance.py).
         self.CSIRT_COMPLIANCE_EXPIRING_DAYS = _env_int("CSIRT_COMPLIANCE_EXPIRING_DAYS", 30)
+        # A regulatory clock is "due soon" when less than this share of its period is left (csirt/incidents/clocks.py).
+        self.CSIRT_CLOCK_SOON_FRACTION = float(os.environ.get("CSIRT_CLOCK_SOON_FRACTION") or 0.25)
         # Alert playbooks (playbooks/README.md): the folder, and how often (seconds) a request may
         # look whether one of its files changed (csirt/alerts/playbooks/registry.py).
         self.CSIRT_PLAYBOOKS_DIR = os.environ.get("CSIRT_PLAYBOOKS_DIR") or str(resource_dir("playbooks"))

@@ -72,8 +72,22 @@ def _notify_deliver():
     deliver_job()  # the outbox's polling fallback; also keeps its woken delivery loop running
 
 
+def _incident_clocks():
+    from .incidents.clock_notices import run
+
+    run()
+    db.session.commit()
+
+
 def _layer_expiry_notices():
     from .systems.expiry_notices import run
+
+    run()
+    db.session.commit()
+
+
+def _summary_digest():
+    from .reports.summary.digest import run
 
     run()
     db.session.commit()
@@ -97,6 +111,12 @@ def _checks_prune():
     prune_job()
 
 
+def _dashboard_rollups():
+    from .reports.manager.jobs import run
+
+    run()
+
+
 # (stable id, function, seconds between runs). Later issues add checks, escalations, outbox...
 JOBS = [
     ("purge-sessions", _purge_sessions, 3600),
@@ -104,8 +124,11 @@ JOBS = [
     ("notify-deliver", _notify_deliver, 15),  # notify/jobs.py
     ("escalate", _escalate, 15),  # oncall/escalation.py: due steps of unacknowledged incidents
     ("layer-expiry-notices", _layer_expiry_notices, 6 * 3600),  # systems/expiry_notices.py
+    ("incident-clocks", _incident_clocks, 60),  # incidents/clock_notices.py: reports due soon, overdue
     ("checks", _checks_tick, 15),  # checks/runner.py: claim and run the due checks
     ("checks-prune", _checks_prune, 24 * 3600),  # checks/prune.py
+    ("summary-digest", _summary_digest, 900),  # reports/summary/digest.py: Monday 07:00 local, once a week
+    ("dashboard-rollups", _dashboard_rollups, 600),  # reports/manager/rollup.py: the dashboard's rollups
 ]
 # Jobs every process runs, not only the lease holder: their own claims (FOR UPDATE SKIP LOCKED on
 # PostgreSQL) keep them apart, so several schedulers share the load.

@@ -92,6 +92,9 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(database_url, _schema, tmp_path):
     """A fresh app for each test; every table is emptied afterwards."""
+    from csirt.rules import lookup
+
+    lookup.forget()  # rules read by an earlier test's app are not this test's
     app = create_app(TestConfig(database_url, tmp_path / "instance"))
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -19,7 +19,7 @@ from csirt.auth.models import ApiToken
 from csirt.auth.tokens import create_token, revoke_token
 from csirt.checks import services as check_services
 from csirt.checks.models import CheckConfig, CheckResult, ServerCheck
-from csirt.clock import freeze, utcnow
+from csirt.clock import freeze, utc_to_local, utcnow
 from csirt.incidents import evidence as evidence_service
 from csirt.incidents import tasks as task_service
 from csirt.incidents.models import Evidence, Incident, Task, TimelineEntry
@@ -198,6 +198,7 @@ FORMS = {
     "/incidents/{incident}/tasks": lambda w: {"title": "Cô lập máy", "owner_id": "", "due_at": ""},
     "/incidents/{incident}/tasks/{task}/done": lambda w: {},
     "/incidents/{incident}/evidence": lambda w: {"description": "ảnh chụp", "file": (io.BytesIO(b"png"), "a.png")},
+    "/incidents/{incident}/reports/form03": lambda w: {"support_requested": "Cần hỗ trợ phân tích", "version": "0"},
     "/team/members/new": lambda w: _member_form(w),
     "/team/members/{target}/edit": lambda w: _member_form(w, username=w.target.username, role="responder",
                                                           full_name="Tên đã sửa"),
@@ -228,7 +229,7 @@ FORMS = {
     "/playbooks/try": lambda w: {"format": "generic", "payload": '{"source": "x", "title": "y", "severity": "low"}'},
 }
 # POSTs that are allowed yet change nothing: the dry run of an alert.
-READ_ONLY_POSTS = ("/playbooks/try",)
+READ_ONLY_POSTS = ("/playbooks/try", "/reports/summary/export?from=2025-01-01&to=2027-12-31")
 FORMS.update({
     "/notifications/methods": lambda w: {"channel": "telegram", "address": "-1001", "label": ""},
     "/notifications/quiet": lambda w: {"quiet_start": "22:00", "quiet_end": "06:00"},
@@ -239,6 +240,10 @@ FORMS.update({
     "/checks/{check}/disable": lambda w: {"version": str(w.check.version)},
     "/checks/{check}/delete": lambda w: {"version": str(w.check.version)},
     "/checks/items/{check_item}/run": lambda w: {},
+    "/reports/summary/export?from=2025-01-01&to=2027-12-31": lambda w: {"format": "docx", "lang": "vi"},
+    "/incidents/{incident}/reports": lambda w: {
+        "report-duty": "", "report-kind": "update", "report-channel": "email", "report-recipient": "VNCERT/CC",
+        "report-sent_at": utc_to_local(w.incident.discovered_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")},
 })
 
 # --- the matrix ---------------------------------------------------------------------------
@@ -277,7 +282,15 @@ MATRIX = [
     ("POST", "/incidents/{incident}/tasks", WORK_ACTION),
     ("POST", "/incidents/{incident}/tasks/{task}/done", WORK_ACTION),
     ("POST", "/incidents/{incident}/evidence", CONTRIBUTE),
+    ("POST", "/incidents/{incident}/reports", WORK_ACTION),
+    ("GET", "/deadlines", EVERYONE),
     ("GET", "/incidents/{incident}/evidence/{evidence}", READ_INCIDENT),
+    # the national forms (03, 04): read and download with the incident, saved by those who work it
+    ("GET", "/incidents/{incident}/reports/form03", READ_INCIDENT),
+    ("POST", "/incidents/{incident}/reports/form03", WORK_ACTION),
+    ("GET", "/incidents/{incident}/reports/form04", READ_INCIDENT),
+    ("GET", "/incidents/{incident}/reports/form03.docx", READ_INCIDENT),
+    ("GET", "/incidents/{incident}/reports/form04.pdf?lang=en", READ_INCIDENT),
     ("GET", "/incidents/999999", row(*["hide"] * 6)),
     ("GET", "/team/", EVERYONE),
     ("GET", "/duty", EVERYONE),
@@ -302,6 +315,19 @@ MATRIX = [
     ("GET", "/systems/?q=HT-OWN", EVERYONE),
     ("GET", "/compliance", EVERYONE),
     ("GET", "/compliance.csv", EVERYONE),
+    # the summary reports: everyone reads them, each counting the incidents and systems they see
+    ("GET", "/reports/summary", EVERYONE),
+    ("GET", "/reports/summary?from=2025-01-01&to=2027-12-31&agency={own}", EVERYONE),
+    ("POST", "/reports/summary/export?from=2025-01-01&to=2027-12-31", EVERYONE),  # a download (200)
+    ("GET", "/reports/statistics", EVERYONE),
+    ("GET", "/reports/statistics.csv?from=2025-01-01&to=2027-12-31", EVERYONE),
+    ("GET", "/reports/statistics.xlsx?from=2025-01-01&to=2027-12-31", EVERYONE),
+    ("GET", "/reports/annual", EVERYONE),
+    ("GET", "/reports/annual.docx?year=2026", EVERYONE),
+    ("GET", "/reports/annual.xlsx?year=2026", EVERYONE),
+    ("GET", "/dashboard", EVERYONE),
+    ("GET", "/dashboard/unacknowledged.csv", EVERYONE),
+    ("GET", "/dashboard/clocks.csv", EVERYONE),
     ("GET", "/systems/new", row("ok", "deny", "ok", "ok", "ok", "ok")),
     ("POST", "/systems/new", row("done", "deny", "done", "done", "done", "done")),
     ("GET", "/systems/{system}", READ_INCIDENT),
@@ -392,7 +418,7 @@ def test_html_route_answers_each_role_as_the_matrix_says(client, auth, world, db
             kwargs["content_type"] = "multipart/form-data"
     before = fingerprint(db)
     response = client.open(url, method=method, **kwargs)
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # downloads (.docx, PDF) are bytes
     status = response.status_code
     location = urlsplit(response.headers.get("Location", "")).path
     if expected == "login":
@@ -533,6 +559,7 @@ API_MATRIX = [
     ("GET", "/api/v1/incidents/999999", api_row(404, 404, 404, 404, 404, 404)),
     ("GET", "/api/v1/servers/{server}/checks", api_row(200, 200, 200, 200, 200, 404)),
     ("GET", "/api/v1/servers/999999/checks", api_row(404, 404, 404, 404, 404, 404)),
+    ("GET", "/api/v1/reports/summary?from=2025-01-01&to=2027-12-31", api_row(200, 200, 200, 200, 200, 200)),
 ]
 # the scopes a route needs, when not the incidents' (the token of each role is granted them)
 API_SCOPES = {
@@ -555,6 +582,21 @@ def test_api_route_answers_each_role_as_the_matrix_says(client, world, db, role,
     assert (fingerprint(db) != before) == (method != "GET" and expected in (200, 201))
     if expected in (401, 403, 404) or role == "member_other":
         assert SECRET not in response.get_data(as_text=True)
+
+
+def test_summary_reports_count_and_list_an_incident_only_for_those_who_see_it(app, world):
+    day = utc_to_local(world.incident.discovered_at).date().isoformat()
+    period = {"from": day, "to": day}
+    for role, visible in (("member_other", False), ("member_own", True), ("manager", True)):
+        fresh = app.test_client()
+        assert Auth(fresh).login(world.users[role]).status_code == 302
+        page = fresh.get("/reports/summary", query_string=period).get_data(as_text=True)
+        total = re.search(r'data-category="total".*?data-column="total">(\d+)<', page, re.S).group(1)
+        exported = fresh.get("/reports/statistics.csv", query_string=period).get_data(as_text=True)
+        answer = fresh.get("/api/v1/reports/summary", query_string=period,
+                           headers=_bearer(world.users[role], ["incidents:read"])).get_json()
+        assert int(total) == answer["totals"]["total"] == (1 if visible else 0), role
+        assert (SECRET in exported) is visible and (world.incident.reference in exported) is visible, role
 
 
 def test_compliance_page_export_and_api_show_a_system_only_to_those_who_see_it(app, world):

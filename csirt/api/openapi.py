@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of /api/v1, built from the same schemas that validate requests."""
 from ..incidents.vocab import CATEGORIES
-from . import alerts_openapi, heartbeats_openapi, inventory_schemas, schemas
+from . import alerts_openapi, clocks_openapi, heartbeats_openapi, inventory_schemas, schemas, summary_openapi
 
 LIST_PARAMS = [
     ("status", {"type": "string", "enum": ["", "open", "new", "triaged", "contained", "eradicated",
@@ -42,6 +42,7 @@ EXAMPLES = {
     **inventory_schemas.EXAMPLES,
     **alerts_openapi.EXAMPLES,
     "Heartbeat": heartbeats_openapi.EXAMPLE,
+    "SentReportCreate": clocks_openapi.EXAMPLE,
 }
 
 LOCATION = {"Location": {"description": "The incident's address, e.g. /api/v1/incidents/42",
@@ -200,6 +201,8 @@ def document(version):
                 **inventory_schemas.COMPONENTS,
                 **alerts_openapi.COMPONENTS,
                 **heartbeats_openapi.COMPONENTS,
+                **summary_openapi.COMPONENTS,
+                **clocks_openapi.COMPONENTS,
                 "IncidentPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
                     "next_cursor": {"type": ["string", "null"]}, "total": {"type": "integer"}},
@@ -213,6 +216,8 @@ def document(version):
             **inventory_schemas.paths(_ok, _errors, _json_body),
             **alerts_openapi.paths(_ok, _errors, _json_body),
             **heartbeats_openapi.paths(_ok, _errors, _json_body),
+            **summary_openapi.paths(_ok, _errors, _json_body),
+            **clocks_openapi.paths(_ok, _errors, _json_body, ID_PARAM, LOCATION),
             "/servers/{server_id}/checks": {
                 "parameters": [{"name": "server_id", "in": "path", "required": True,
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],

@@ -329,6 +329,8 @@ def acknowledge(incident_id):
 
 from . import alerts as _alerts  # noqa: E402,F401  (alert intake and list: routes on this blueprint)
 from . import checks as _checks  # noqa: E402,F401  (a server's checks: routes on this blueprint)
+from . import clocks as _clocks  # noqa: E402,F401  (regulatory clocks, reports sent: routes on this blueprint)
 from . import compliance as _compliance  # noqa: E402,F401  (its routes join this blueprint)
 from . import heartbeats as _heartbeats  # noqa: E402,F401  (servers' heartbeats: a route on this blueprint)
 from . import inventory as _inventory  # noqa: E402,F401  (systems and servers: routes on this blueprint)
+from . import summary as _summary  # noqa: E402,F401  (Form 05's figures: a route on this blueprint)

@@ -38,6 +38,7 @@ from ..audit.services import record, snapshot
 from ..clock import local_to_utc, moved_to, utc_to_local, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..incidents import sent_reports
 from ..incidents import services as incident_services
 from ..incidents import tasks as incident_tasks
 from ..incidents.models import Incident
@@ -292,6 +293,21 @@ def _links(spec, systems, reporter):
     return own, (wanted if own != wanted else None)
 
 
+RECIPIENTS = {"2017": "VNCERT/CC – Trung tâm Ứng cứu khẩn cấp máy tính Việt Nam",
+              "2026": "Cục An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao (A05), Bộ Công an"}
+
+
+def _report_sent(coordinator, incident, moment, duty, kind, number):
+    """The coordinator records the report of `duty` as sent now, if the incident has that duty."""
+    clock = next((c for c in incident.clocks if c.key == duty), None)
+    if clock is None or clock.stopped_at is not None:
+        return
+    sent_reports.record_sent(coordinator, incident, {
+        "duty": duty, "kind": kind, "channel": "email", "sent_at": moment,
+        "recipient": RECIPIENTS.get(clock.regime, RECIPIENTS["2026"]),
+        "reference": f"{number}/BC-CSIRT", "note": ""})
+
+
 def _play(spec, agencies, systems, cast, coordinator, assignee, now, rng):
     """Open one incident and take it along the lifecycle to its demo status (a generator)."""
     agency = agencies[spec["agency"]]
@@ -325,6 +341,9 @@ def _play(spec, agencies, systems, cast, coordinator, assignee, now, rng):
     if incident.severity == "serious":
         yield story.later(10, 60)
         incident_services.add_note(coordinator, incident, data.SERIOUS_NOTE, kind="action")
+        if target in WORK_STAGES[1:] or target == "closed":  # the demo leaves the early ones overdue
+            yield story.later(60, 600)
+            _report_sent(coordinator, incident, story.moment, "incident.notice", "notice", 100 + incident.id)
     tasks = []
     for title, done_at in data.STEP_TASKS[category]:
         yield story.later(2, 15)
@@ -345,9 +364,15 @@ def _play(spec, agencies, systems, cast, coordinator, assignee, now, rng):
                 incident_tasks.set_task_done(assignee, incident, task.id)
         yield story.later(60, 1440)
         incident_services.change_status(assignee, incident, stage, note=data.STEP_NOTES[category][step])
+    if incident.severity == "serious" and (target == "closed" or target in WORK_STAGES[2:]):
+        yield story.later(30, 240)
+        _report_sent(coordinator, incident, story.moment, "incident.report", "report", 200 + incident.id)
     if target == "closed":
         yield story.later(240, 2880)
         incident_services.change_status(coordinator, incident, "closed", note=spec["close"])
+        if incident.severity == "serious":
+            yield story.later(60, 2880)
+            _report_sent(coordinator, incident, story.moment, "incident.closing_report", "closing", 300 + incident.id)
 
 
 def _load_incidents(agencies, systems, people, created):

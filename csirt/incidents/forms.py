@@ -12,7 +12,7 @@ from ..systems.models import InformationSystem, Server
 from ..systems.policy import visible_servers, visible_systems
 from ..team.models import Agency, User
 from .policy import WORKERS, task_owners
-from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, SUB_TYPES, TLPS
+from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, REPORT_CHANNELS, REPORT_KINDS, SEVERITIES, SUB_TYPES, TLPS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -128,3 +128,16 @@ class TaskForm(FlaskForm):
 class EvidenceForm(FlaskForm):
     file = FileField(_l("File"))
     description = StringField(_l("Description"), validators=[_at_most(500)])
+
+
+class SentReportForm(FlaskForm):
+    """A report sent to an authority (csirt/incidents/sent_reports.py)."""
+    duty = SelectField(_l("Duty it meets"), choices=[], validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=_pairs(REPORT_KINDS), invalid_choice_message=CHOICE)
+    sent_at = DateTimeLocalField(_l("Sent at"), format=DT_FORMATS, invalid_value_message=BAD_DATE,
+                                 validators=[InputRequired(REQUIRED)])
+    channel = SelectField(_l("Channel"), choices=_pairs(REPORT_CHANNELS), invalid_choice_message=CHOICE)
+    recipient = StringField(_l("Recipient"), validators=[DataRequired(REQUIRED), _at_most(200)])
+    reference = StringField(_l("Reference (dispatch number)"), validators=[_at_most(100)])
+    note = TextAreaField(_l("Note"), validators=[_at_most(5000)])
+    file = FileField(_l("File sent"))

@@ -14,6 +14,7 @@ from ..audit.services import record
 from ..clock import utc_to_local, utcnow
 from ..extensions import db
 from ..team.models import Agency, User
+from . import clocks as duty_clocks
 from . import lifecycle
 from .models import Incident, IncidentClock, Task, TimelineEntry, incident_server, incident_system
 from .references import next_reference
@@ -115,12 +116,21 @@ def open_from_playbook(actor, opening):
               "owner_id": None, "created_at": now, "created_by_id": actor.id} for t in opening.get("tasks") or ()]
     if tasks:
         db.session.execute(_TASKS.insert(), tasks)
+    # the duties of the rules (duty_clocks.plan) and those the playbook asked for: a playbook's
+    # clock takes the rules' start and deadline when the rules know it; a closing report waits for the close
+    planned = duty_clocks.plan(duty_clocks.ruleset(), discovered_at=row["discovered_at"], status="new",
+                               severity=row["severity"], level=duty_clocks.level_of(systems))
     clocks, seen = [], set()
     for clock in opening.get("clocks") or ():
         if clock["key"] not in seen:
             seen.add(clock["key"])
+            rule = planned.get(clock["key"])
+            waits = duty_clocks.DUTIES.get(clock["key"]) == duty_clocks.END_OF_RESPONSE
             clocks.append({"incident_id": incident.id, "key": clock["key"], "started_at": opening["discovered_at"],
-                           "due_at": clock.get("due_at"), "started_by": _clip(f"playbook:{row['playbook_id']}", 64)})
+                           "due_at": rule.due_at if rule else (None if waits else clock.get("due_at")),
+                           "regime": rule.regime if rule else "",
+                           "started_by": _clip(f"playbook:{row['playbook_id']}", 64)})
+    clocks += duty_clocks.new_rows(incident.id, planned, skip=seen)
     if clocks:
         db.session.execute(_CLOCKS.insert(), clocks)
     if systems:

@@ -188,5 +188,9 @@ class IncidentClock(db.Model):
     due_at = db.Column(db.DateTime, index=True)
     stopped_at = db.Column(db.DateTime)
     started_by = db.Column(db.String(64), nullable=False, default="")  # e.g. "playbook:web-defacement"
+    regime = db.Column(db.String(20), nullable=False, default="", server_default="")  # of the rule applied
+    warned_at = db.Column(db.DateTime)  # "due soon" sent to the outbox (once)
+    overdue_warned_at = db.Column(db.DateTime)  # "overdue" sent to the outbox (once)
 
-    __table_args__ = (db.UniqueConstraint("incident_id", "key", name="uq_incident_clock_incident_key"),)
+    __table_args__ = (db.UniqueConstraint("incident_id", "key", name="uq_incident_clock_incident_key"),
+                      db.Index("ix_incident_clock_open_due", "stopped_at", "due_at"))

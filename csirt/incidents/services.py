@@ -17,7 +17,7 @@ from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id
 from ..team.models import Agency, User
-from . import lifecycle, links, notices, policy
+from . import clocks, lifecycle, links, notices, policy
 from .models import Incident, TimelineEntry
 from .references import next_reference
 from .validation import clean_incident
@@ -158,6 +158,7 @@ def open_incident(actor, data, source="manual"):
         entries.append({**entries[0], "kind": "assignment", "data": assignment})
     db.session.execute(_INSERT_TIMELINE, entries)
     links.insert_links(incident.id, change)
+    clocks.start_new(incident, change.systems or [])
     record(actor, "incident.create", incident, after=_audited(incident, change if change else None))
     _commit()
     logger.info("incident %s opened by %s", reference, username)
@@ -192,6 +193,7 @@ def update_incident(actor, incident, data, expected_version=None):
     other = sorted(k for k in changed_after if k != "assignee_id")
     if other:
         append_timeline(incident, actor, "edit", data={"fields": other})
+    clocks.sync(incident)
     record(actor, "incident.update", incident, before=changed_before, after=changed_after)
     _commit()
     # A changed foreign key does not refresh its loaded relationship; when the session keeps
@@ -247,6 +249,7 @@ def change_status(actor, incident, target, note="", reason=None, expected_versio
     changed_before, changed_after = diff(before, snapshot(incident, AUDITED))
     action = "incident.reopen" if lifecycle.is_reopen(current, target) else "incident.status"
     record(actor, action, incident, before=changed_before, after=changed_after)
+    clocks.sync(incident)
     _commit()
     return incident
 

@@ -12,7 +12,8 @@ from ..rules.keys import label as rule_label
 from ..systems import policy as systems_policy
 from ..systems.models import InformationSystem, Server
 from ..team.models import Agency
-from . import conflicts, export, lifecycle, listing, policy, services, tasks
+from . import clock_display, conflicts, export, lifecycle, listing, policy, services, tasks
+from . import clocks as duty_clocks
 from . import evidence as evidence_service
 from .forms import (
     AssignForm,
@@ -58,7 +59,9 @@ def index():
     agencies = policy.filterable_agencies(current_user, agencies)
     export_url = url_for("incidents.export_csv", **lq.active_filters(), sort=lq.sort, dir=lq.direction)
     overdue = tasks.overdue_counts(i.id for i in result.items)
+    late_clocks = duty_clocks.overdue_counts(i.id for i in result.items)
     return render_template("incidents/index.html", page=result, lq=lq, agencies=agencies, export_url=export_url,
+                           late_clocks=late_clocks,
                            linked_to=_linked_to(lq),
                            workers=worker_choices(blank=False), can_create=policy.can_create(current_user),
                            overdue=overdue, sort_column=SORT_COLUMNS.get(lq.sort, SORT_COLUMNS["discovered"]))
@@ -119,7 +122,10 @@ def _previous_outcome(incident, timeline):
 
 
 def _render_view(incident, status=200, note_form=None, task_form=None, evidence_form=None,
-                 status_form=None, assign_form=None):
+                 status_form=None, assign_form=None, report_form=None):
+    from .clock_views import countdown_json
+    from .clock_views import report_form as make_report_form
+
     task_form = task_form or TaskForm()
     task_form.owner_id.choices = task_owner_choices(incident)
     can_work = policy.can_work(current_user, incident)
@@ -138,7 +144,9 @@ def _render_view(incident, status=200, note_form=None, task_form=None, evidence_
         steps_done=sum(1 for t in incident.tasks if t.step_key and t.done_at),
         alert_link=_alert_link(), previous_outcome=_previous_outcome(incident, timeline),
         targets=lifecycle.allowed_targets(incident.status), affected=_affected(incident),
-        can_work=can_work,
+        can_work=can_work, clock_rows=[clock_display.row(c, now) for c in incident.clocks],
+        report_form=make_report_form(incident, report_form) if can_work else None,
+        countdown_words=countdown_json(),
         can_contribute=policy.can_contribute(current_user, incident),
     ), status
 

@@ -71,6 +71,18 @@ TIMELINE_KINDS = {
     "acknowledged": _l("Acknowledged"),
     "escalation": _l("Escalation"),
     "notified": _l("Notified"),
+    "facts": _l("National report answers"),
+    "report": _l("Report sent"),
+}
+
+# reports sent to an authority (csirt/incidents/sent_reports.py; duty_models.REPORT_KINDS, CHANNELS)
+REPORT_KINDS = {
+    "notice": _l("Notice"), "initial": _l("Initial report"), "preliminary": _l("Preliminary report"),
+    "update": _l("Update"), "closing": _l("Closing report"), "report": _l("Report"), "other": _l("Other"),
+}
+REPORT_CHANNELS = {
+    "email": _l("E-mail"), "portal": _l("Reporting portal"), "post": _l("Post (official letter)"), "fax": _l("Fax"),
+    "phone": _l("Telephone"), "in_person": _l("In person"), "other": _l("Other"),
 }
 
 

@@ -15,6 +15,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from .textsafe import clean
+
 FONT = "Times New Roman"
 
 
@@ -37,7 +39,7 @@ def _set_font(style, size=None):
 
 
 def _text(value):
-    return "" if value is None else str(value)
+    return clean(value)
 
 
 def _table(document, header, rows, bold_first_column=False):

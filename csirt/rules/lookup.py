@@ -9,6 +9,8 @@ Dates: a `date` is a day of the province's calendar; a `datetime` is naive UTC (
 convention) and counts on the province's local day, so an incident discovered at 01:00 on
 19/8/2026 in Hanoi (18:00 UTC on the 18th) falls under the 2026 regime.
 """
+import time
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import format_date
@@ -102,6 +104,47 @@ def load(keys=None):
     if keys is not None:
         query = query.where(Rule.key.in_(list(keys)))
     return RuleSet(db.session.execute(query).scalars().all())
+
+
+@dataclass(frozen=True)
+class RuleValues:
+    """A rule's values, kept apart from the session (what `cached` holds between requests)."""
+    id: int
+    regime: str
+    key: str
+    level: object
+    value: str
+    unit: str
+    effective_from: date
+    effective_to: object
+    applies_to: str
+
+
+_cache = {}  # frozenset(keys) -> (monotonic time read, RuleSet of RuleValues)
+CACHE_SECONDS = 30
+
+
+def cached(keys):
+    """A RuleSet of the rows of `keys` read at most CACHE_SECONDS ago by this process: for the hot
+    path of opening an incident (its clocks), where one more SELECT per request counts. An edit
+    through the rules pages clears it at once in the process that made it (`forget`); another
+    process sees the edit within CACHE_SECONDS, and `clocks.sync` on the incident's next change
+    applies it."""
+    wanted = frozenset(keys)
+    hit = _cache.get(wanted)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rows = db.session.execute(db.select(Rule).where(Rule.key.in_(sorted(wanted)))).scalars().all()
+    ruleset = RuleSet(RuleValues(r.id, r.regime, r.key, r.level, r.value, r.unit, r.effective_from,
+                                 r.effective_to, r.applies_to) for r in rows)
+    _cache[wanted] = (now, ruleset)
+    return ruleset
+
+
+def forget():
+    """Drop what `cached` holds (after an edit of the rules, and between tests)."""
+    _cache.clear()
 
 
 def _rows_for(key, day):

@@ -4,6 +4,9 @@ from ..clock import utcnow
 from ..extensions import db
 
 UNITS = ("hours", "days", "months", "date")  # "date": a day of the year written MM-DD
+# To which incidents a duty applies (incident clocks): every one, serious ones, those beyond the
+# operator's capacity, those affecting national security or public order (csirt/incidents/clocks.py).
+APPLIES_TO = ("all", "serious", "beyond_capacity", "national_security")
 
 
 class Rule(db.Model):
@@ -20,6 +23,7 @@ class Rule(db.Model):
     effective_to = db.Column(db.Date)  # None: still in force; exclusive
     confirmed = db.Column(db.Boolean, nullable=False, default=True)  # False: from secondary copies
     notes = db.Column(db.Text, nullable=False, default="")
+    applies_to = db.Column(db.String(20), nullable=False, default="all", server_default="all")
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     version = db.Column(db.Integer, nullable=False, default=1)
 
@@ -27,6 +31,8 @@ class Rule(db.Model):
     __table_args__ = (
         db.CheckConstraint("level is null or level between 1 and 5", name="level"),
         db.CheckConstraint("unit in ('hours', 'days', 'months', 'date')", name="unit"),
+        db.CheckConstraint("applies_to in ('all', 'serious', 'beyond_capacity', 'national_security')",
+                           name="applies_to"),
         db.CheckConstraint("effective_to is null or effective_to > effective_from", name="dates"),
         db.Index("ix_rule_key_from", "key", "effective_from"),
     )

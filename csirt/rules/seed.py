@@ -85,6 +85,18 @@ def seeded_pairs():
     return sorted({(rule["regime"], rule["key"]) for rule in RULES})
 
 
+# To which incidents each seeded duty applies (column `applies_to`, added by migration
+# f1a2b3c4d5e7 after the rows above were first inserted): every incident, serious ones, those beyond
+# the operator's capacity (2017 Form 03), those affecting national security or public order.
+APPLIES_TO = {
+    (REGIME_2017, keys.INCIDENT_INITIAL_REPORT): "beyond_capacity",
+    (REGIME_2026, keys.INCIDENT_NOTICE): "serious",
+    (REGIME_2026, keys.INCIDENT_REPORT): "serious",
+    (REGIME_2026, keys.INCIDENT_SECURITY_IMMEDIATE): "national_security",
+}
+
+
 def insert(connection, table, now):
-    """Insert the seed into `table` (the rule table) through `connection`."""
-    connection.execute(table.insert(), rows(now))
+    """Insert the seed into `table` (the rule table, as the models define it) through `connection`."""
+    connection.execute(table.insert(), [dict(row, applies_to=APPLIES_TO.get((row["regime"], row["key"]), "all"))
+                                        for row in rows(now)])

@@ -16,7 +16,7 @@ from ..audit.services import diff, record, snapshot
 from ..clock import utcnow
 from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db
-from . import keys, policy
+from . import keys, lookup, policy
 from .models import UNITS, Rule
 from .periods import MAX_AMOUNT, MIN_AMOUNT, parse_value
 
@@ -33,6 +33,7 @@ NOTES_LENGTH = 5000
 def _commit():
     try:
         db.session.commit()
+        lookup.forget()  # new incidents read the edited rules at once
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("Someone else changed this rule; reload it and try again.")) from None

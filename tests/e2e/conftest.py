@@ -40,6 +40,9 @@ class LiveServer:
 @pytest.fixture
 def live_server(database_url, _schema, tmp_path):
     """The app on http://127.0.0.1:<random port>; its tables are emptied afterwards."""
+    from csirt.rules import lookup
+
+    lookup.forget()  # rules read by an earlier test's app are not this test's
     app = create_app(TestConfig(database_url, tmp_path / "instance"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="csirt-live-server", daemon=True)

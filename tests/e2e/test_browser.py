@@ -167,6 +167,7 @@ def test_phone_layout_has_a_working_menu_toggler(web, make):
     toggler.click()
     web.wait().until(lambda d: menu.is_displayed() and "show" in menu.get_attribute("class")
                      and "collapsing" not in menu.get_attribute("class"))
+    web.click("#nav-people")  # the groups open in place inside the unfolded menu
     assert web.find("#nav a[href='/team/']").is_displayed()
     web.visible("#user-menu")
     overflow = web.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -61,6 +61,7 @@ def test_a_coordinator_configures_a_portal_check_runs_it_and_sees_the_result(web
     assert web.html_lang() == "vi"
 
     # the menu entry: the demo's configurations (a firewall check of each server, and more)
+    web.click("#nav-systems")
     web.submit("#nav-checks")
     assert web.path == "/checks/"
     assert tr("Checks") in web.text("h1")
@@ -155,6 +156,7 @@ def test_a_url_outside_the_allowed_networks_is_refused_and_nothing_saved(web, ma
     db.session.add(server)
     db.session.commit()
     web.login(coordinator)
+    web.click("#nav-systems")
     web.submit("#nav-checks")
     assert tr("No checks are configured yet.") in web.text("#checks-table")
     web.submit("#new-check")

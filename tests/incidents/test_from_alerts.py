@@ -54,8 +54,11 @@ def test_opening_writes_the_incident_its_steps_clocks_and_first_entries(app, db,
         ("isolate", True, "responder"), ("report", False, None)]
     assert steps[0].detail == "Ngắt **kết nối**" and steps[0].due_at == NOW + timedelta(hours=1)
     clocks = db.session.execute(db.select(IncidentClock).where(IncidentClock.incident_id == row.id)).scalars().all()
-    assert [(c.key, c.due_at, c.started_by) for c in clocks] == [
-        ("incident.notice", NOW + timedelta(days=1), "playbook:web-defacement")]
+    # the playbook's clock takes the rules' deadline (24 h from discovery under the 2026 regime, the
+    # incident is serious); the rules add the 72-hour report the playbook did not name
+    assert sorted((c.key, c.due_at, c.started_by, c.regime) for c in clocks) == [
+        ("incident.notice", NOW - timedelta(minutes=5) + timedelta(hours=24), "playbook:web-defacement", "2026"),
+        ("incident.report", NOW - timedelta(minutes=5) + timedelta(hours=72), "rules", "2026")]
     kinds = [e.kind for e in row.timeline]
     assert kinds == ["created", "assignment", "alert", "note"]
     assert row.timeline[2].data["alert"] == 7 and row.timeline[2].data["host"] == "portal.laocai.example"

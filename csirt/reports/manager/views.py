@@ -1,0 +1,90 @@
+"""The manager dashboard page and one CSV per figure. Everyone signed in reads it, each seeing
+the figures of the records their policies let them see (a liaison: their own agency)."""
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...audit.services import record
+from ...clock import utcnow
+from ...errors import Forbidden
+from ...extensions import db
+from ...incidents.export import safe_cell
+from ...templating import when
+from . import figures, policy, present, rollup
+
+bp = Blueprint("manager", __name__)
+
+
+def month_label(day):
+    return format_date(day, "MM/yyyy")
+
+
+def day_label(day):
+    return format_date(day, "dd/MM")
+
+
+def compute(user, only=None):
+    """{key: Figure} of every figure (or those of `only`) for `user`."""
+    now = utcnow()
+    wanted = set(only or figures.FIGURES)
+    states = rollup.states()
+    times = figures._times(user, states) if wanted & {"times_month", "times_category"} else None
+    makers = {
+        "open": lambda: figures.open_by_severity(user),
+        "unacknowledged": lambda: figures.unacknowledged(user, now),
+        "times_month": lambda: figures.times_by_month(user, month_label, times),
+        "times_category": lambda: figures.times_by_category(user, times),
+        "per_agency": lambda: figures.per_agency_month(user, month_label, states),
+        "clocks": lambda: figures.overdue_clocks(user, now, when),
+        "compliance": lambda: figures.compliance_summary(user, states),
+        "alerts": lambda: figures.alert_volume(user, day_label, states),
+    }
+    return {key: makers[key]() for key in figures.FIGURES if key in wanted}
+
+
+def _require_reader():
+    if not policy.can_read(current_user):
+        raise Forbidden(_("You may not read the dashboard."))
+
+
+@bp.get("/dashboard")
+@login_required
+def index():
+    _require_reader()
+    found = compute(current_user)
+    charts = {key: f.chart for key, f in found.items() if f.chart is not None and not f.empty}
+    csv_links = {key: url_for("manager.export", figure=key) for key in found}
+    numbers = present.Numbers()
+    tables = {key: present.table(f, numbers) for key, f in found.items()}
+    return render_template("manager/index.html", figures=found, tables=tables, charts=charts, csv_links=csv_links)
+
+
+@bp.get("/dashboard/<figure>.csv")
+@login_required
+def export(figure):
+    """One figure's table as UTF-8 CSV with a BOM (spreadsheets read the Vietnamese)."""
+    _require_reader()
+    if figure not in figures.FIGURES:
+        abort(404)
+    found = compute(current_user, only=[figure])[figure]
+    record(current_user, "dashboard.export", object_type="dashboard", object_id=figure,
+           after={"rows": len(found.rows)})
+    db.session.commit()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(c) for c in found.columns])
+    for row in found.rows:
+        writer.writerow([safe_cell(v) for v in row])
+    if figure == "compliance" and not found.empty:
+        writer.writerow([])
+        writer.writerow([safe_cell(c) for c in found.extra["control_columns"]])
+        for row in found.extra["controls"]:
+            writer.writerow([safe_cell(v) for v in row])
+    name = f"dashboard-{figure}-{utcnow():%Y-%m-%d}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -42,6 +42,7 @@ from ..incidents import sent_reports
 from ..incidents import services as incident_services
 from ..incidents import tasks as incident_tasks
 from ..incidents.models import Incident
+from ..oncall import ack as oncall_ack
 from ..oncall import services as oncall_services
 from ..oncall.models import Rotation
 from ..reports.compliance.jobs import previous_month, take_snapshot
@@ -329,6 +330,8 @@ def _play(spec, agencies, systems, cast, coordinator, assignee, now, rng):
         yield story.later(30, 240)
         incident_services.change_status(coordinator, incident, "rejected", note=spec["close"], reason=spec["reason"])
         return
+    yield story.later(5, 90)
+    oncall_ack.acknowledge(coordinator, incident)  # the first response: stops the escalation
     yield story.later(20, 120)
     incident_services.change_status(coordinator, incident, "triaged",
                                     note=f"Đã xác minh và phân loại; giao {assignee.full_name} xử lý.")

@@ -12,3 +12,11 @@ def clean(value):
     """`value` as text ("" for None) without the characters XML cannot hold."""
     text = "" if value is None else str(value)
     return CONTROL.sub("", text)
+
+
+def newlines(value):
+    """`value` with the browsers' \\r\\n (and a lone \\r) as \\n: what a textarea sends, read back
+    as it was shown. A WTForms filter (None stays None)."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n")

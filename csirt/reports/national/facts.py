@@ -11,8 +11,10 @@ Times are shown in the province's time (Asia/Ho_Chi_Minh) as dd/mm/yyyy HH:MM, i
 from flask_babel import gettext as _
 
 from ...clock import utc_to_local
+from ...extensions import db
 from ...incidents import vocab
 from ...incidents.duty_models import HANDLED_WITH
+from ...incidents.models import Task, TimelineEntry
 from ...rules import keys as rule_keys
 from ...rules import lookup as rules
 from ...systems import compliance
@@ -115,8 +117,12 @@ def _detected_by(incident):
 
 def _actions(incident):
     """What was done: the "action taken" entries of the timeline and the tasks done, in order."""
-    done = [(e.at, e.body.strip()) for e in incident.timeline if e.kind == "action" and (e.body or "").strip()]
-    done += [(t.done_at, t.title) for t in incident.tasks if t.done_at]
+    # read in SQL, just those two: an incident's timeline may be long (every change writes to it)
+    entries = db.session.execute(db.select(TimelineEntry.at, TimelineEntry.body).where(
+        TimelineEntry.incident_id == incident.id, TimelineEntry.kind == "action", TimelineEntry.body != "")).all()
+    tasks = db.session.execute(db.select(Task.done_at, Task.title).where(
+        Task.incident_id == incident.id, Task.done_at.is_not(None))).all()
+    done = [(at, body.strip()) for at, body in entries if body.strip()] + [(at, title) for at, title in tasks]
     return "\n".join(f"- {local_time(at)}: {text}" for at, text in sorted(done, key=lambda x: x[0]))
 
 

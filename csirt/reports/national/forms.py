@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ...incidents.facts import answered
+from ..textsafe import newlines
 from . import facts as known_facts
 
 LINE_LIMIT = 300
@@ -151,11 +153,21 @@ FORM04 = Form(
 FORMS = {f.slug: f for f in (FORM03, FORM04)}
 
 
+def normalised(field_, value):
+    """`value` as the browser sends it back when shown unchanged: newlines as \n (a textarea
+    sends \r\n), none at all in a one-line field (an <input> drops them), stripped. Two values
+    that normalise alike are the same answer."""
+    value = newlines(value or "")
+    if field_.kind != "text":
+        value = value.replace("\n", "")
+    return value.strip()
+
+
 def _column_value(field_, row):
     value = getattr(row, field_.column)
     if field_.kind == "flag":
-        # a new row's False means "not asked yet": shown empty until someone answers
-        return "" if row.version == 0 else (YES if value else NO)
+        # False is also what an unanswered question holds: shown empty until someone answers
+        return (YES if value else NO) if field_.column in answered(row) else ""
     return value or ""
 
 
@@ -189,16 +201,22 @@ def changes(form, submitted, known):
     for f in form.fields:
         if f.key not in submitted or f.kind == "auto":
             continue
-        value = (submitted[f.key] or "").strip()
+        value = newlines(submitted[f.key] or "").strip()
         if f.column and f.kind == "flag":
             if value:
                 out[f.column] = value == YES
         elif f.column:
             out[f.column] = value or (None if f.kind == "choice" else "")
         else:
-            answers[f.key] = None if value == known.get(f.key, "").strip() else value
+            same = normalised(f, value) == normalised(f, known.get(f.key, ""))
+            answers[f.key] = None if same else value
     out["answers"] = answers
     return out
+
+
+def one_line_keys(form):
+    """The keys of `form`'s one-line answers (no control character at all, not even a newline)."""
+    return frozenset(f.key for f in form.fields if f.kind == "line" and not f.column)
 
 
 def email_subject(form, incident):

@@ -44,8 +44,8 @@ def form_page(incident_id, slug):
     web = webform.web_form(form, forms.values(form, known, row), row.version)
     try:
         done = handle(web, lambda: facts_service.save(
-            current_user, incident, forms.changes(form, webform.submitted(form, web), known), web.version.data),
-            _("Please correct the marked fields."))
+            current_user, incident, forms.changes(form, webform.submitted(form, web), known), web.version.data,
+            single_line=forms.one_line_keys(form)), _("Please correct the marked fields."))
     except Conflict as err:
         db.session.rollback()
         flash(err.message, "danger")

@@ -62,20 +62,28 @@ def _assessments(user, period):
     return dict(db.session.execute(systems_policy.visible_systems(user, query)).all())
 
 
-def _incidents(user, period):
-    """{system id: incidents of the period linked to it}, both policies applied (the incident and
-    the system must each be visible)."""
-    query = (db.select(incident_system.c.system_id, func.count())
+def _links(user, period):
+    """[(system id, incident id)]: the period's incidents and the systems they are linked to, both
+    policies applied (the incident and the system must each be visible)."""
+    query = (db.select(incident_system.c.system_id, incident_system.c.incident_id)
              .select_from(Incident).join(incident_system, incident_system.c.incident_id == Incident.id)
              .join(InformationSystem, InformationSystem.id == incident_system.c.system_id))
     query = systems_policy.visible_systems(user, scoped_incidents(user, query, period))
-    return dict(db.session.execute(query.group_by(incident_system.c.system_id)).all())
+    return db.session.execute(query).all()
 
 
 def compute(user, period):
     board = compliance(user, Filters(), day=period.last)
-    assessed, incidents = _assessments(user, period), _incidents(user, period)
-    levels = {n: LevelLine(n) for n in LEVELS}
+    assessed, links = _assessments(user, period), _links(user, period)
+    incidents = {}
+    for system_id, _incident_id in links:
+        incidents[system_id] = incidents.get(system_id, 0) + 1
+    level_of = {s.id: s.level for s in board.systems}
+    by_level = {n: set() for n in LEVELS}  # an incident linked to two systems of a level counts once
+    for system_id, incident_id in links:
+        if system_id in level_of:
+            by_level[level_of[system_id]].add(incident_id)
+    levels = {n: LevelLine(n, incidents=len(by_level[n])) for n in LEVELS}
     agencies = {}
     for s in board.systems:
         line = levels[s.level]
@@ -83,7 +91,6 @@ def compute(user, period):
         line.all_valid += s.all_valid
         line.overdue += bool(s.assessment_overdue)
         line.assessed += bool(assessed.get(s.id))
-        line.incidents += incidents.get(s.id, 0)
         agencies.setdefault(s.agency_name, dict.fromkeys(LEVELS, 0))[s.level] += 1
     return Annual(period, board, list(levels.values()), sorted(agencies.items()), assessed, incidents,
                   form05.compute(user, period))

@@ -19,9 +19,9 @@ from ...clock import local_to_utc, utc_to_local, utcnow
 from ...extensions import db
 from ...incidents import policy
 from ...incidents.models import Incident, IncidentClock
-from ...notify import outbox
+from ...notify import decide, outbox
 from ...notify.messages import base_url
-from ...notify.models import Notification
+from ...notify.models import ContactMethod, Notification
 from ...rules import keys
 from ...team.models import User
 from ..compliance.figures import Filters
@@ -115,6 +115,13 @@ def recipients():
                               .order_by(User.id)).scalars().all()
 
 
+def _reachable(user):
+    """Whether the outbox has an address for `user` (the rule `outbox.enqueue` applies: their
+    enabled contact methods, else their account's e-mail), checked before the figures are made."""
+    methods = db.session.execute(db.select(ContactMethod).where(ContactMethod.user_id == user.id)).scalars().all()
+    return bool(decide.choose_targets(methods, None, (user.email or "").strip() or None))
+
+
 def run(now=None):
     """Enqueue the digest of the week due to each recipient who has not had it; the number of
     notifications written. The caller commits."""
@@ -130,11 +137,15 @@ def run(now=None):
         Notification.event == EVENT, Notification.digest_key == key)).scalars())
     written = 0
     for user in people:
-        if user.id in done:
+        if user.id in done or not _reachable(user):
             continue
-        with force_locale(user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi"):
-            context = figures(user, monday, now)
-        written += len(outbox.enqueue(EVENT, user, context, digest_key=key))  # none without an address
+        try:
+            with db.session.begin_nested():  # one recipient's failure leaves the others' rows
+                with force_locale(user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi"):
+                    context = figures(user, monday, now)
+                written += len(outbox.enqueue(EVENT, user, context, digest_key=key))
+        except Exception:  # noqa: BLE001 - logged; the next run tries this person again
+            logger.exception("weekly digest %s for user %s failed", key, user.id)
     if written:
         logger.info("weekly digest %s: %d notifications", key, written)
     return written

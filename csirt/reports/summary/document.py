@@ -4,10 +4,21 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..render import Table
+from ..textsafe import newlines
 from .figures import COLUMNS
 from .labels import handled_label
 
 TEXT_FIELDS = ("damage", "support", "recommendations")  # the free answers typed on the page
+CUT = "…"  # marks a prefill cut to the form's limit
+
+
+def damage_prefill(notes, limit):
+    """The damage box's starting text from [(reference, text)]: one line per note, cut to `limit`
+    characters (the form's own limit, so the page downloads as it comes) and then ending in "…"."""
+    text = newlines("\n".join(f"{ref}: {note}" for ref, note in notes))
+    if len(text) <= limit:
+        return text
+    return text[:limit - len(CUT)].rstrip() + CUT
 
 
 def title():

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 
 from ...forms import CHOICE, at_most
+from ..textsafe import newlines
 
 TEXT_MAX = 4000
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -14,6 +15,6 @@ FORMATS = [("docx", "Word (.docx)"), ("pdf", "PDF")]
 class Form05Export(FlaskForm):
     lang = SelectField(_l("Language"), choices=LANGUAGES, default="vi", invalid_choice_message=CHOICE)
     format = SelectField(_l("Format"), choices=FORMATS, default="docx", invalid_choice_message=CHOICE)
-    damage = TextAreaField(_l("Estimated damage"), validators=[at_most(TEXT_MAX)])
-    support = TextAreaField(_l("Supporting organisations"), validators=[at_most(TEXT_MAX)])
-    recommendations = TextAreaField(_l("Recommendations"), validators=[at_most(TEXT_MAX)])
+    damage = TextAreaField(_l("Estimated damage"), validators=[at_most(TEXT_MAX)], filters=[newlines])
+    support = TextAreaField(_l("Supporting organisations"), validators=[at_most(TEXT_MAX)], filters=[newlines])
+    recommendations = TextAreaField(_l("Recommendations"), validators=[at_most(TEXT_MAX)], filters=[newlines])

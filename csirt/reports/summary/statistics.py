@@ -5,6 +5,7 @@ import csv
 import io
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from ...clock import utc_to_local
 from ...extensions import db
@@ -17,7 +18,8 @@ from .figures import scoped_incidents
 from .labels import handled_label
 from .xlsx import workbook
 
-MAX_ROWS = 100_000  # one export; a longer period is asked in parts
+MAX_ROWS = 100_000  # one export; a period with more incidents is refused: asked in parts
+BATCH = 1000  # rows read from the database at a time
 
 
 def read_category(args, errors, name="category"):
@@ -40,31 +42,53 @@ def _local(moment):
     return utc_to_local(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
+def _filtered(user, query, period, agency_id, category):
+    return scoped_incidents(user, query, period, agency_id, category)
+
+
+def count(user, period, agency_id=None, category=None):
+    """How many incidents the export would list."""
+    query = db.select(func.count()).select_from(Incident)
+    return db.session.execute(_filtered(user, query, period, agency_id, category)).scalar() or 0
+
+
+def too_many(total):
+    """The message refusing an export of `total` rows, or None when it may be made."""
+    if total <= MAX_ROWS:
+        return None
+    return _("The period holds %(total)d incidents; one export holds at most %(max)d. Choose a shorter "
+             "period, one agency or one category, and export it in parts.", total=total, max=MAX_ROWS)
+
+
 def rows(user, period, agency_id=None, category=None):
-    """The export's rows, oldest discovery first."""
+    """The export's rows, oldest discovery first, read `BATCH` at a time (a generator)."""
     query = (db.select(Incident.reference, Incident.title, Incident.category, Incident.sub_type,
                        Incident.severity, Incident.status, Agency.name, Incident.discovered_at,
                        Incident.closed_at, IncidentFacts.handled_with, IncidentFacts.damage_estimate)
              .select_from(Incident).join(Agency, Agency.id == Incident.agency_id)
              .outerjoin(IncidentFacts, IncidentFacts.incident_id == Incident.id))
-    query = scoped_incidents(user, query, period, agency_id, category).order_by(Incident.discovered_at, Incident.id)
-    out = []
-    for r in db.session.execute(query.limit(MAX_ROWS)):
-        out.append([r.reference, r.title, label(CATEGORIES, r.category),
-                    label(SUB_TYPES, r.sub_type) if r.sub_type else "", label(SEVERITIES, r.severity),
-                    label(STATUSES, r.status), r.name, _local(r.discovered_at), _local(r.closed_at),
-                    handled_label(r.handled_with or "not_stated"), r.damage_estimate or ""])
-    return out
+    query = _filtered(user, query, period, agency_id, category).order_by(Incident.discovered_at, Incident.id)
+    result = db.session.execute(query.limit(MAX_ROWS).execution_options(yield_per=BATCH))
+    for r in result:
+        yield [r.reference, r.title, label(CATEGORIES, r.category),
+               label(SUB_TYPES, r.sub_type) if r.sub_type else "", label(SEVERITIES, r.severity),
+               label(STATUSES, r.status), r.name, _local(r.discovered_at), _local(r.closed_at),
+               handled_label(r.handled_with or "not_stated"), r.damage_estimate or ""]
 
 
-def as_csv(values):
+def as_csv(values, chunk=32768):
+    """The CSV of `values` (an iterable of rows) as a generator of text chunks."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # BOM so spreadsheet programs read UTF-8 Vietnamese correctly
     writer = csv.writer(buffer)
     writer.writerow(header())
     for row in values:
         writer.writerow([safe_cell(v) for v in row])
-    return buffer.getvalue()
+        if buffer.tell() > chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def as_xlsx(values):

@@ -2,7 +2,9 @@
 (CSV, XLSX) and the annual report on information systems by level (page, .docx, .xlsx). Everyone
 signed in may read them; each sees the incidents and systems their policies let them see (a liaison:
 their agency's). Downloads are audited."""
-from flask import Blueprint, Response, render_template, request, url_for
+from types import SimpleNamespace
+
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +18,7 @@ from ...team.models import Agency
 from .. import render
 from . import annual, document, statistics
 from .figures import COLUMNS, compute, damage_notes, half_years, read_agency, read_period
-from .forms import Form05Export
+from .forms import TEXT_MAX, Form05Export
 from .labels import handled_label
 from .xlsx import workbook
 
@@ -78,7 +80,7 @@ def _form05_page(period, agency_id, errors, export_form, status=200):
     if form is not None and request.method == "GET":
         notes = damage_notes(current_user, period, agency_id)
         if notes and not export_form.damage.data:
-            export_form.damage.data = "\n".join(f"{ref}: {text}" for ref, text in notes)
+            export_form.damage.data = document.damage_prefill(notes, TEXT_MAX)
     kept = {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else {}
     if agency_id:
         kept["agency"] = agency_id
@@ -86,7 +88,7 @@ def _form05_page(period, agency_id, errors, export_form, status=200):
         "summary/form05.html", form05=form, period=period, errors=errors, agencies=_agencies(current_user),
         agency_id=agency_id, presets=_presets(year, agency_id), export_form=export_form, columns=COLUMNS,
         handled_label=handled_label, fmt=_day, export_url=url_for("summary.form05_export", **kept),
-        args=request.args), status
+        args=request.args, kept=kept), status
 
 
 @bp.get("/summary")
@@ -139,7 +141,7 @@ def _statistics_filters(errors):
     return period, agency_id, category
 
 
-def _statistics_page(period, agency_id, category, errors):
+def _statistics_page(period, agency_id, category, errors, refused=None):
     kept = {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else {}
     kept.update({k: v for k, v in (("agency", agency_id), ("category", category)) if v})
     links = {"csv": url_for("summary.statistics_export", kind="csv", **kept),
@@ -147,7 +149,8 @@ def _statistics_page(period, agency_id, category, errors):
     year = (period.first if period else today()).year
     return render_template("summary/statistics.html", period=period, errors=errors, agencies=_agencies(current_user),
                            agency_id=agency_id, category=category, categories=CATEGORIES, links=links,
-                           presets=_presets(year, agency_id, "summary.statistics_page"), args=request.args)
+                           presets=_presets(year, agency_id, "summary.statistics_page"), args=request.args,
+                           refused=refused)
 
 
 @bp.get("/statistics")
@@ -165,14 +168,21 @@ def statistics_export(kind):
     period, agency_id, category = _statistics_filters(errors)
     if errors:
         return _statistics_page(period, agency_id, category, errors), 400
-    values = statistics.rows(current_user, period, agency_id, category)
+    total = statistics.count(current_user, period, agency_id, category)
+    refused = statistics.too_many(total)
+    if refused:
+        return _statistics_page(period, agency_id, category, errors, refused), 400
     record(current_user, "statistics.export", object_type="incident", object_id="*",
            after={"from": period.first.isoformat(), "to": period.last.isoformat(), "agency": agency_id,
-                  "category": category, "format": kind, "rows": len(values)})
+                  "category": category, "format": kind, "rows": total})
     db.session.commit()
     name = f"thong-ke-su-co-{period.first.isoformat()}-{period.last.isoformat()}.{kind}"
+    # the rows are read while the response streams: keep only what the visibility filter needs
+    reader = SimpleNamespace(id=current_user.id, role=current_user.role, agency_id=current_user.agency_id,
+                             is_active=current_user.is_active)
+    values = statistics.rows(reader, period, agency_id, category)
     if kind == "csv":
-        return _file(statistics.as_csv(values), "text/csv", name)
+        return _file(stream_with_context(statistics.as_csv(values)), "text/csv", name)
     return _file(statistics.as_xlsx(values), XLSX, name)
 
 

@@ -88,14 +88,15 @@ def test_saving_stores_the_answers_once_and_the_next_export_uses_them(client, co
     assert facts.beyond_capacity is True and facts.national_security is False
     assert facts.answers == {"connectivity_provider": "VNPT Khánh Hòa",
                              "support_requested": "Đề nghị hỗ trợ phân tích mã độc",
-                             "reporter_phone": "0258 3 822 822"}
+                             "reporter_phone": "0258 3 822 822",
+                             "_answered": ["beyond_capacity", "national_security"]}
     assert facts.version == 1 and facts.updated_by_id == world["users"]["coordinator"].id
     assert _timeline_kinds(db, world).count("facts") == 1
     entry = db.session.execute(db.select(AuditLog).where(AuditLog.action == "incident.facts")).scalar_one()
     assert entry.after == {"answers.connectivity_provider": "VNPT Khánh Hòa",
                            "answers.reporter_phone": "0258 3 822 822",
                            "answers.support_requested": "Đề nghị hỗ trợ phân tích mã độc",
-                           "beyond_capacity": True}
+                           "beyond_capacity": True, "national_security": False}  # answered "no"
     # beyond the operator's capacity: the 2017 initial report (Form 03) is now a duty with a clock
     keys = {c.key for c in db.session.execute(db.select(IncidentClock).where(
         IncidentClock.incident_id == world["incident"].id)).scalars()}

@@ -6,7 +6,9 @@ policy); the time, per-agency and alert figures read the rollups (`rollup.py`) i
 figures from the visible records (`alerts.policy.visible`).
 
 Each function returns a `Figure`: a table (the accessible truth; the CSV is the same rows), the
-data of its chart, and `empty` when its source holds nothing yet ("no data yet").
+data of its chart, `empty` when its source holds no record at all that the reader may see ("no
+data yet", judged by one `LIMIT 1` query), and `none`, the message said instead of the table when
+records exist but none fits the figure ("No incident is open.").
 Durations are in hours (one decimal) in the tables, charts and CSV; percentiles by nearest rank
 (`percentiles.py`).
 """
@@ -31,7 +33,8 @@ from ..compliance import labels as compliance_labels
 from . import policy, rollup
 from .models import AlertDayRollup, IncidentTimeRollup
 
-LISTED = 20  # incidents and clocks listed per table (the counts count them all)
+LISTED = 20  # incidents and clocks listed per table on the page (the counts count them all)
+EXPORTED = 10_000  # rows of those tables in their CSV (a note row says when there were more)
 CHART_SERIES = 8  # agencies or sources drawn one by one; the rest are summed as "others"
 
 
@@ -43,6 +46,7 @@ class Figure:
     chart: dict | None = None
     empty: bool = True
     note: str = ""
+    none: str = ""
     extra: dict = field(default_factory=dict)
 
 
@@ -55,9 +59,42 @@ def _label(vocabulary, key):
     return str(label) if label is not None else key
 
 
+def any_incident(user):
+    """Whether `user` sees any incident at all (one row read at most)."""
+    return db.session.execute(
+        incidents_policy.visible_incidents(user, db.select(Incident.id)).limit(1)).first() is not None
+
+
+def any_alert(user):
+    """Whether `user` sees any alert at all (one row read at most)."""
+    return db.session.execute(alerts_policy.visible(user, db.select(Alert.id)).limit(1)).first() is not None
+
+
+def _exists(found, check, user):
+    return found if found is not None else check(user)
+
+
+def _states(rows, exists, none):
+    """The `empty` and `none` of a figure: "no data yet" when it has no rows and its source no record;
+    `none` said when records exist but no row fits."""
+    empty = not rows and not exists
+    return {"empty": empty, "none": none if not rows and not empty else ""}
+
+
+def _no_incident_in_window():
+    return _("No incident in the last %(months)s months.", months=rollup.MONTHS)
+
+
+def _not_computed(key, columns, exists):
+    """The figure of a rollup the job never wrote: "no data yet" when there are no records, else
+    that the scheduler has not computed it."""
+    note = _("The scheduler has not computed these figures yet.")
+    return Figure(key, columns, note=note, **_states([], exists, note))
+
+
 # --- open incidents by severity and agency ----------------------------------------------------
 
-def open_by_severity(user):
+def open_by_severity(user, any_incidents=None):
     """Per agency (by name), the open incidents of each severity and in all."""
     query = (db.select(Agency.name, Incident.severity, db.func.count())
              .join(Agency, Agency.id == Incident.agency_id)
@@ -75,14 +112,14 @@ def open_by_severity(user):
              "datasets": [{"label": _label(SEVERITIES, s), "data": [counts[n][s] for n in names], "color": s}
                           for s in SEVERITIES]}
     return Figure("open", [_("Agency"), *(_label(SEVERITIES, s) for s in SEVERITIES), _("Total")], rows,
-                  chart, empty=not rows)
+                  chart, **_states(rows, _exists(any_incidents, any_incident, user), _("No incident is open.")))
 
 
 # --- unacknowledged and escalating -----------------------------------------------------------------
 
-def unacknowledged(user, now=None):
-    """Open incidents nobody acknowledged (how many, how many of them escalating, the oldest
-    listed with their age and escalation steps fired)."""
+def unacknowledged(user, now=None, limit=LISTED, any_incidents=None):
+    """Open incidents nobody acknowledged (how many, how many of them escalating, the `limit`
+    oldest listed with their age and escalation steps fired)."""
     now = now or utcnow()
     waiting = incidents_policy.visible_incidents(user, db.select(db.func.count()).select_from(Incident)).where(
         Incident.status.in_(OPEN_STATUSES), Incident.acknowledged_at.is_(None))
@@ -95,15 +132,21 @@ def unacknowledged(user, now=None):
         .join(Agency, Agency.id == Incident.agency_id)
         .outerjoin(Escalation, Escalation.incident_id == Incident.id)
         .where(Incident.status.in_(OPEN_STATUSES), Incident.acknowledged_at.is_(None))
-        .order_by(Incident.created_at, Incident.id).limit(LISTED))
+        .order_by(Incident.created_at, Incident.id).limit(limit))
     rows, ids = [], []
     for id_, ref, title, severity, agency, created, status, fired in db.session.execute(listed):
         ids.append(id_)
         rows.append([ref, title, _label(SEVERITIES, severity), agency, hours(int((now - created).total_seconds())),
                      _("Yes") if status == ACTIVE else _("No"), fired or 0])
+    none = ""
+    if not total:
+        any_open = db.session.execute(incidents_policy.visible_incidents(user, db.select(Incident.id)).where(
+            Incident.status.in_(OPEN_STATUSES)).limit(1)).first()
+        none = _("Every open incident has been acknowledged.") if any_open else _("No incident is open.")
     return Figure("unacknowledged", [_("Reference"), _("Title"), _("Severity"), _("Agency"), _("Waiting (hours)"),
                                      _("Escalating"), _("Escalation steps fired")], rows, None,
-                  empty=not total, extra={"total": total, "escalating": escalating, "ids": ids})
+                  **_states(total, _exists(any_incidents, any_incident, user), none),
+                  extra={"total": total, "escalating": escalating, "ids": ids})
 
 
 # --- times to acknowledge and to resolve -----------------------------------------------------------
@@ -157,41 +200,43 @@ def _chart_of_times(labels, rows):
          "color": 3}]}
 
 
-def times_by_month(user, month_label=str, times=None):
+def times_by_month(user, month_label=str, times=None, any_incidents=None):
     """Per Hanoi month of creation (the last `rollup.MONTHS`), the times to acknowledge and to
     resolve; months without incidents are listed with none."""
     times = times if times is not None else _times(user)
     columns = _time_columns(_("Month"))
     if times is None:
-        return Figure("times_month", columns, note=_("The scheduler has not computed these figures yet."))
+        return _not_computed("times_month", columns, _exists(any_incidents, any_incident, user))
     months, _categories, at = times
     covered, _start = rollup.incident_window(at)
     blank = dict.fromkeys(TIME_COLUMNS, None) | {"incidents": 0, "acknowledged": 0, "resolved": 0}
     values = [months.get(m, blank) for m in covered]
     labels = [month_label(m) for m in covered]
     rows = [[label, *_time_values(v)] for label, v in zip(labels, values, strict=True)]
-    return Figure("times_month", columns, rows, _chart_of_times(labels, values), empty=not months,
+    return Figure("times_month", columns, rows, _chart_of_times(labels, values),
+                  **_states(months, _exists(any_incidents, any_incident, user), _no_incident_in_window()),
                   extra={"as_of": at, "months": covered})
 
 
-def times_by_category(user, times=None):
+def times_by_category(user, times=None, any_incidents=None):
     """Per category (in the order of Form 05), over the same months."""
     times = times if times is not None else _times(user)
     columns = _time_columns(_("Category"))
     if times is None:
-        return Figure("times_category", columns, note=_("The scheduler has not computed these figures yet."))
+        return _not_computed("times_category", columns, _exists(any_incidents, any_incident, user))
     _months, categories, at = times
     keys_ = [c for c in CATEGORIES if c in categories] + sorted(c for c in categories if c not in CATEGORIES)
     labels = [_label(CATEGORIES, c) for c in keys_]
     values = [categories[c] for c in keys_]
     rows = [[label, *_time_values(v)] for label, v in zip(labels, values, strict=True)]
-    return Figure("times_category", columns, rows, _chart_of_times(labels, values), empty=not rows,
+    return Figure("times_category", columns, rows, _chart_of_times(labels, values),
+                  **_states(rows, _exists(any_incidents, any_incident, user), _no_incident_in_window()),
                   extra={"as_of": at})
 
 
 # --- incidents per agency per month ---------------------------------------------------------------
 
-def per_agency_month(user, month_label=str, states=None):
+def per_agency_month(user, month_label=str, states=None, any_incidents=None):
     """Incidents created per agency and Hanoi month (the last `rollup.MONTHS`)."""
     found = policy.incident_slice(user)
     now = utcnow()
@@ -199,7 +244,7 @@ def per_agency_month(user, month_label=str, states=None):
     if found == policy.ALL or len(found) == 1:
         at = (states if states is not None else rollup.states()).get(rollup.INCIDENTS, (None, None))[0]
         if at is None:
-            return Figure("per_agency", [_("Agency")], note=_("The scheduler has not computed these figures yet."))
+            return _not_computed("per_agency", [_("Agency")], _exists(any_incidents, any_incident, user))
         table = IncidentTimeRollup
         query = db.select(table.agency_id, table.month, table.incidents).where(table.month.is_not(None))
         query = query.where(table.agency_id.is_not(None) if found == policy.ALL else table.agency_id == found[0])
@@ -230,13 +275,14 @@ def per_agency_month(user, month_label=str, states=None):
                          "data": [sum(counts[a].get(m, 0) for a in others) for m in months]})
     return Figure("per_agency", [_("Agency"), *labels, _("Total")], rows,
                   {"type": "bar", "stacked": True, "labels": labels, "datasets": datasets},
-                  empty=not rows, extra={"as_of": at})
+                  **_states(rows, _exists(any_incidents, any_incident, user), _no_incident_in_window()),
+                  extra={"as_of": at})
 
 
 # --- overdue regulatory clocks --------------------------------------------------------------------
 
-def overdue_clocks(user, now=None, format_time=str):
-    """Running clocks (not stopped) past their due time, most late first."""
+def overdue_clocks(user, now=None, format_time=str, limit=LISTED):
+    """Running clocks (not stopped) past their due time, the `limit` most late first."""
     now = now or utcnow()
     base = (db.select(IncidentClock.key, IncidentClock.due_at, Incident.id, Incident.reference, Agency.name)
             .join(Incident, Incident.id == IncidentClock.incident_id).join(Agency, Agency.id == Incident.agency_id)
@@ -250,11 +296,11 @@ def overdue_clocks(user, now=None, format_time=str):
     total = db.session.execute(overdue).scalar()
     rows = [[reference, str(keys.label(key)), agency, format_time(due_at), hours(int((now - due_at).total_seconds()))]
             for key, due_at, _id, reference, agency in db.session.execute(
-                scoped.order_by(IncidentClock.due_at, IncidentClock.id).limit(LISTED))]
+                scoped.order_by(IncidentClock.due_at, IncidentClock.id).limit(limit))]
     any_clock = db.session.execute(incidents_policy.visible_incidents(
         user, db.select(IncidentClock.id).join(Incident, Incident.id == IncidentClock.incident_id)).limit(1)).first()
     return Figure("clocks", [_("Reference"), _("Duty"), _("Agency"), _("Due"), _("Late by (hours)")], rows, None,
-                  empty=any_clock is None, extra={"total": total})
+                  **_states(total, any_clock is not None, _("No clock is overdue.")), extra={"total": total})
 
 
 # --- compliance summary ---------------------------------------------------------------------------
@@ -294,12 +340,13 @@ def compliance_summary(user, states=None):
 
 def alert_volume(user, day_label=str, states=None):
     """Alerts received per Hanoi day (the last `rollup.ALERT_DAYS`) and source."""
+    exists = any_alert(user)
     found = policy.alert_slice(user)
     counts = defaultdict(lambda: defaultdict(int))  # source -> day -> alerts
     if found == policy.ALL or len(found) == 1:
         at = (states if states is not None else rollup.states()).get(rollup.ALERTS, (None, None))[0]
         if at is None:
-            return Figure("alerts", [_("Day")], note=_("The scheduler has not computed these figures yet."))
+            return _not_computed("alerts", [_("Day")], exists)
         table = AlertDayRollup
         query = db.select(table.day, table.source, db.func.sum(table.alerts)).group_by(table.day, table.source)
         if found != policy.ALL:
@@ -308,10 +355,9 @@ def alert_volume(user, day_label=str, states=None):
             counts[source][day] += int(alerts)
     else:
         at = utcnow()
-        _days, start = rollup.alert_window(at)
-        query = alerts_policy.visible(user, db.select(Alert.received_at, Alert.source, Alert.agency_id))
-        for (day, source, _agency), n in rollup.count_alerts(db.session.execute(rollup.alert_statement(start, query))
-                                                             ).items():
+        days, start = rollup.alert_window(at)
+        for (day, source, _agency), n in rollup.alert_counts(days, start,
+                                                             lambda query: alerts_policy.visible(user, query)).items():
             counts[source][day] += n
     days, _start = rollup.alert_window(at)
     sources = sorted(counts, key=lambda s: (-sum(counts[s].values()), s))
@@ -329,7 +375,8 @@ def alert_volume(user, day_label=str, states=None):
                          "data": [sum(counts[s].get(d, 0) for s in others) for d in days]})
     return Figure("alerts", columns, rows if sources else [],
                   {"type": "bar", "stacked": True, "labels": labels, "datasets": datasets},
-                  empty=not sources, extra={"as_of": at, "total": sum(sum(c.values()) for c in counts.values())})
+                  **_states(sources, exists, _("No alert in the last %(days)s days.", days=rollup.ALERT_DAYS)),
+                  extra={"as_of": at, "total": sum(sum(c.values()) for c in counts.values())})
 
 
 FIGURES = ("open", "unacknowledged", "times_month", "times_category", "per_agency", "clocks", "compliance", "alerts")

@@ -1,5 +1,6 @@
-"""The rollups' contents, computed from the records by pure grouping in Python (so SQLite and
-PostgreSQL give the same figures), and the job's rewrite of the rollup tables.
+"""The rollups' contents, computed from the records (incident times by pure grouping in Python,
+alerts counted per local day by the database with a portable CASE, so SQLite and PostgreSQL give
+the same figures), and the job's rewrite of the rollup tables.
 
 The same functions serve the direct path: a reader whose scope is neither every agency nor one
 agency (no rollup slice fits) gets the figures computed from their visible records, and the
@@ -10,9 +11,11 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
+from sqlalchemy import case, func
+
 from ...alerts.models import Alert
 from ...clock import local_to_utc, utc_to_local, utcnow
-from ...extensions import db
+from ...extensions import db, on_postgres
 from ...incidents.models import Incident
 from ...team.models import Agency
 from ..compliance import figures as compliance
@@ -106,27 +109,31 @@ def group_times(rows, per_agency=False):
 
 # --- alerts: volume per day and source ------------------------------------------------------------
 
-def alert_statement(start, query=None):
-    query = query if query is not None else db.select(Alert.received_at, Alert.source, Alert.agency_id)
-    return query.where(Alert.received_at >= start)
+def day_index(days, column):
+    """SQL: the index in `days` (consecutive local days) of the local day of `column`, a naive UTC
+    time at or after the first day's start: a CASE over the days' starts in UTC, exact in any time
+    zone (daylight saving included) and the same on SQLite and PostgreSQL. Times from the last
+    day's start on (a sender's clock ahead of ours too) count on the last day."""
+    starts = [local_to_utc(datetime.combine(d, time())) for d in days[1:]]
+    return case(*[(column < start, n) for n, start in enumerate(starts)], else_=len(days) - 1)
 
 
-def count_alerts(rows):
-    """{(local day, source, agency id): alerts} from rows (received_at, source, agency_id)."""
-    counts = defaultdict(int)
-    for received, source, agency_id in rows:
-        counts[(utc_to_local(received).date(), source, agency_id)] += 1
-    return counts
+def alert_counts(days, start, scope=lambda query: query):
+    """{(local day, source, agency id): alerts} over `days` (from `start`), counted by the
+    database (GROUP BY): one row per day, source and agency comes back, not one per alert. `scope`
+    narrows the alerts read (a policy filter)."""
+    inner = scope(db.select(day_index(days, Alert.received_at).label("day"), Alert.source, Alert.agency_id)
+                  .where(Alert.received_at >= start)).subquery()
+    query = (db.select(inner.c.day, inner.c.source, inner.c.agency_id, func.count())
+             .group_by(inner.c.day, inner.c.source, inner.c.agency_id))
+    return {(days[day], source, agency_id): alerts for day, source, agency_id, alerts in db.session.execute(query)}
 
 
 # --- the job ---------------------------------------------------------------------------------------
 
-def _stamp(name, now, data=None):
-    state = db.session.get(RollupState, name)
-    if state is None:
-        db.session.add(RollupState(name=name, refreshed_at=now, data=data))
-    else:
-        state.refreshed_at, state.data = now, data
+# The PostgreSQL advisory lock that lets one run of the job at a time rewrite the rollups (two
+# schedulers, or the job and `csirt` CLI, overlapping); any constant no other code locks on.
+LOCK_KEY = 7_361_202_604
 
 
 def compliance_data(board):
@@ -144,54 +151,78 @@ def agency_state(agency_id):
     return f"{COMPLIANCE}:{agency_id}"
 
 
-def refresh_compliance(now=None):
-    """Store the compliance summary of every system, and of each agency's systems and servers
-    (the compliance dashboard's own figures, filtered by agency: what a liaison of it sees)."""
-    now = now or utcnow()
-    _stamp(COMPLIANCE, now, compliance_data(compliance.compute(EVERY_SYSTEM)))
+def compliance_states():
+    """{state name: data}: the compliance summary of every system, and of each agency's systems
+    and servers (the compliance dashboard's own figures, filtered by agency: what a liaison of it
+    sees). Reads only."""
+    found = {COMPLIANCE: compliance_data(compliance.compute(EVERY_SYSTEM))}
     for agency_id in db.session.execute(db.select(Agency.id)).scalars().all():
         filters = compliance.Filters(agency_id=agency_id)
-        _stamp(agency_state(agency_id), now, compliance_data(compliance.compute(EVERY_SYSTEM, filters)))
+        found[agency_state(agency_id)] = compliance_data(compliance.compute(EVERY_SYSTEM, filters))
+    return found
 
 
-def refresh_incidents(now=None):
-    """Rewrite the incident time rollup (every agency together, and each agency); its rows."""
-    now = now or utcnow()
+def incident_rows(now):
+    """The rows of the incident time rollup (every agency together, and each agency). Reads only."""
     _months, start = incident_window(now)
     slices = group_times(db.session.execute(incident_statement(start)), per_agency=True)
     rows = []
     for agency_id, (by_month, by_category) in slices.items():
         rows += [{"agency_id": agency_id, "month": m, "category": None, **t.row()} for m, t in by_month.items()]
         rows += [{"agency_id": agency_id, "month": None, "category": c, **t.row()} for c, t in by_category.items()]
-    db.session.execute(IncidentTimeRollup.__table__.delete())
-    if rows:
-        db.session.execute(IncidentTimeRollup.__table__.insert(), rows)
-    _stamp(INCIDENTS, now)
-    return len(rows)
+    return rows
 
 
-def refresh_alerts(now=None):
-    """Rewrite the alert volume rollup over the window; its rows."""
-    now = now or utcnow()
-    _days, start = alert_window(now)
-    counts = count_alerts(db.session.execute(alert_statement(start).execution_options(yield_per=10_000)))
-    rows = [{"day": d, "source": s, "agency_id": a, "alerts": n} for (d, s, a), n in counts.items()]
-    db.session.execute(AlertDayRollup.__table__.delete())
+def alert_rows(now):
+    """The rows of the alert volume rollup over the window. Reads only."""
+    days, start = alert_window(now)
+    return [{"day": d, "source": s, "agency_id": a, "alerts": n} for (d, s, a), n in alert_counts(days, start).items()]
+
+
+def _insert(table):
+    """The dialect's INSERT, which has `on_conflict_do_update` (SQLite >= 3.35 and PostgreSQL)."""
+    if on_postgres():
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _stamp(states, now):
+    """Write when each of `states` ({name: data}) was refreshed, and its data: one upsert, so two
+    first runs together cannot both insert a name."""
+    table = RollupState.__table__
+    stmt = _insert(table)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c.name], set_={"refreshed_at": stmt.excluded.refreshed_at, "data": stmt.excluded.data}),
+        [{"name": name, "refreshed_at": now, "data": data} for name, data in states.items()])
+
+
+def _rewrite(model, rows):
+    db.session.execute(model.__table__.delete())
     if rows:
-        db.session.execute(AlertDayRollup.__table__.insert(), rows)
-    _stamp(ALERTS, now)
-    return len(rows)
+        db.session.execute(model.__table__.insert(), rows)
 
 
 def refresh(now=None):
     """The scheduler's job: every rollup rewritten in one transaction (readers see the old rows
-    until it commits)."""
+    until it commits).
+
+    Everything is read and computed first; the writes come last, in one short block before the
+    commit: on SQLite the first write takes the database's only write lock, so alert intake
+    waits for the writes alone, never for the reads. On PostgreSQL an advisory lock held until
+    the commit makes overlapping runs (two schedulers) take turns: each rewrites the tables
+    whole, never interleaved with another's DELETE and INSERT."""
     now = now or utcnow()
-    incidents, alerts = refresh_incidents(now), refresh_alerts(now)
-    refresh_compliance(now)
+    if on_postgres():
+        db.session.execute(db.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    incidents, alerts, summaries = incident_rows(now), alert_rows(now), compliance_states()
+    _rewrite(IncidentTimeRollup, incidents)
+    _rewrite(AlertDayRollup, alerts)
+    _stamp({INCIDENTS: None, ALERTS: None, **summaries}, now)
     db.session.commit()
-    logger.info("dashboard rollups: %d incident rows, %d alert rows", incidents, alerts)
-    return incidents, alerts
+    logger.info("dashboard rollups: %d incident rows, %d alert rows", len(incidents), len(alerts))
+    return len(incidents), len(alerts)
 
 
 def states():

@@ -27,19 +27,25 @@ def day_label(day):
     return format_date(day, "dd/MM")
 
 
-def compute(user, only=None):
-    """{key: Figure} of every figure (or those of `only`) for `user`."""
+LISTS = ("unacknowledged", "clocks")  # figures whose table lists records (the page shows the first few)
+INCIDENT_FIGURES = {"open", "unacknowledged", "times_month", "times_category", "per_agency"}
+
+
+def compute(user, only=None, listed=figures.LISTED):
+    """{key: Figure} of every figure (or those of `only`) for `user`; the incident and clock
+    tables list `listed` rows."""
     now = utcnow()
     wanted = set(only or figures.FIGURES)
     states = rollup.states()
     times = figures._times(user, states) if wanted & {"times_month", "times_category"} else None
+    any_incidents = figures.any_incident(user) if wanted & INCIDENT_FIGURES else None
     makers = {
-        "open": lambda: figures.open_by_severity(user),
-        "unacknowledged": lambda: figures.unacknowledged(user, now),
-        "times_month": lambda: figures.times_by_month(user, month_label, times),
-        "times_category": lambda: figures.times_by_category(user, times),
-        "per_agency": lambda: figures.per_agency_month(user, month_label, states),
-        "clocks": lambda: figures.overdue_clocks(user, now, when),
+        "open": lambda: figures.open_by_severity(user, any_incidents),
+        "unacknowledged": lambda: figures.unacknowledged(user, now, listed, any_incidents),
+        "times_month": lambda: figures.times_by_month(user, month_label, times, any_incidents),
+        "times_category": lambda: figures.times_by_category(user, times, any_incidents),
+        "per_agency": lambda: figures.per_agency_month(user, month_label, states, any_incidents),
+        "clocks": lambda: figures.overdue_clocks(user, now, when, listed),
         "compliance": lambda: figures.compliance_summary(user, states),
         "alerts": lambda: figures.alert_volume(user, day_label, states),
     }
@@ -56,7 +62,7 @@ def _require_reader():
 def index():
     _require_reader()
     found = compute(current_user)
-    charts = {key: f.chart for key, f in found.items() if f.chart is not None and not f.empty}
+    charts = {key: f.chart for key, f in found.items() if f.chart is not None and not f.empty and not f.none}
     csv_links = {key: url_for("manager.export", figure=key) for key in found}
     numbers = present.Numbers()
     tables = {key: present.table(f, numbers) for key, f in found.items()}
@@ -70,7 +76,7 @@ def export(figure):
     _require_reader()
     if figure not in figures.FIGURES:
         abort(404)
-    found = compute(current_user, only=[figure])[figure]
+    found = compute(current_user, only=[figure], listed=figures.EXPORTED)[figure]
     record(current_user, "dashboard.export", object_type="dashboard", object_id=figure,
            after={"rows": len(found.rows)})
     db.session.commit()
@@ -80,11 +86,16 @@ def export(figure):
     writer.writerow([safe_cell(c) for c in found.columns])
     for row in found.rows:
         writer.writerow([safe_cell(v) for v in row])
+    total = found.extra.get("total") if figure in LISTS else None
+    if total is not None and total > len(found.rows):
+        writer.writerow([safe_cell(_("Only the first %(shown)s of %(total)s rows are exported.",
+                                     shown=len(found.rows), total=total))])
     if figure == "compliance" and not found.empty:
         writer.writerow([])
         writer.writerow([safe_cell(c) for c in found.extra["control_columns"]])
         for row in found.extra["controls"]:
             writer.writerow([safe_cell(v) for v in row])
     name = f"dashboard-{figure}-{utcnow():%Y-%m-%d}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={name}", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store"})

@@ -14,7 +14,7 @@ from ...incidents.export import safe_cell
 from ...systems import policy
 from ...systems.models import LAYERS, LEVELS
 from ...team.models import Agency
-from . import labels
+from . import labels, stored
 from .figures import BY_CODE, CONTROLS, compute, read_filters
 
 bp = Blueprint("compliance", __name__)
@@ -45,14 +45,14 @@ def index():
     if errors:
         return render_template("compliance/index.html", board=None, errors=errors, filters=filters,
                                agencies=choices, levels=LEVELS), 400
-    board = compute(current_user, filters)
-    pages = max(1, -(-len(board.systems) // PAGE_SIZE))
+    board = stored.dashboard(current_user, filters)
+    pages = max(1, -(-board.count() // PAGE_SIZE))
     page = min(_page(request.args), pages)
     kept = _kept(filters)
     links = {"csv": url_for("compliance.export", **kept),
              "previous": url_for("compliance.index", **kept, page=page - 1) if page > 1 else None,
              "next": url_for("compliance.index", **kept, page=page + 1) if page < pages else None}
-    shown = board.systems[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    shown = board.rows((page - 1) * PAGE_SIZE, PAGE_SIZE)
     return render_template("compliance/index.html", board=board, shown=shown, page=page, pages=pages,
                            links=links, errors={}, filters=filters, agencies=choices, levels=LEVELS,
                            layers=LAYERS, labels=labels, controls=CONTROLS, fmt_date=_format_day,

@@ -8,14 +8,12 @@ tests compare both.
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 
 from ...alerts.models import Alert
 from ...clock import local_to_utc, utc_to_local, utcnow
 from ...extensions import db
 from ...incidents.models import Incident
-from ...team.models import Agency
-from ..compliance import figures as compliance
+from ..compliance import stored as stored_compliance
 from .models import AlertDayRollup, IncidentTimeRollup, RollupState
 from .percentiles import summary
 
@@ -23,9 +21,7 @@ logger = logging.getLogger(__name__)
 MONTHS = 12  # months of incidents the time figures cover (the current one included)
 ALERT_DAYS = 30  # days of alerts the volume figure covers (today included)
 INCIDENTS, ALERTS, COMPLIANCE = "incidents", "alerts", "compliance"
-# Who the compliance summary of every system is computed for: a reader of everything (the
-# systems policy decides what "everything" is; no one signs in as this).
-EVERY_SYSTEM = SimpleNamespace(id=None, role="manager", agency_id=None, is_active=True)
+AGENCY_TABLE = stored_compliance.AGENCY_TABLE
 
 
 def month_of(day):
@@ -139,19 +135,19 @@ def compliance_data(board):
                          for c, f in board.servers["controls"].items()}}
 
 
-def agency_state(agency_id):
-    """The name of an agency's compliance summary."""
-    return f"{COMPLIANCE}:{agency_id}"
+agency_state = stored_compliance.agency_state  # the name of an agency's compliance summary
 
 
 def refresh_compliance(now=None):
     """Store the compliance summary of every system, and of each agency's systems and servers
-    (the compliance dashboard's own figures, filtered by agency: what a liaison of it sees)."""
+    (the compliance dashboard's own figures, filtered by agency: what a liaison of it sees), and
+    the agencies table of the compliance dashboard (`reports/compliance/stored.py`)."""
     now = now or utcnow()
-    _stamp(COMPLIANCE, now, compliance_data(compliance.compute(EVERY_SYSTEM)))
-    for agency_id in db.session.execute(db.select(Agency.id)).scalars().all():
-        filters = compliance.Filters(agency_id=agency_id)
-        _stamp(agency_state(agency_id), now, compliance_data(compliance.compute(EVERY_SYSTEM, filters)))
+    overall, agencies = stored_compliance.summaries(now=now)
+    _stamp(COMPLIANCE, now, overall)
+    for agency_id, (_name, data) in agencies.items():
+        _stamp(agency_state(agency_id), now, data)
+    _stamp(AGENCY_TABLE, now, {"rows": stored_compliance.agency_rows(agencies)})
 
 
 def refresh_incidents(now=None):

@@ -19,7 +19,8 @@ Nothing is asserted; this is a measurement.
 
     .venv/bin/python bench/compliance.py     # PostgreSQL from CSIRT_BENCH_DATABASE_URL,
                                              # else CSIRT_TEST_DATABASE_URL, else the local server
-    CSIRT_BENCH_REPEATS=60 (default)
+    CSIRT_BENCH_REPEATS=60 (default); CSIRT_BENCH_PROFILE=1 also prints a profile of the manager's
+    and the liaison's page
 """
 import os
 import random
@@ -257,6 +258,23 @@ def report(label, samples, size, statements):
         print(f"{'  the same SQL, raw':<28}{sql_p50:>10.1f}{sql_p95:>10.1f}")
 
 
+def profile(app, username, path="/compliance"):
+    """Where one user's page spends its time (CSIRT_BENCH_PROFILE=1: the manager's and the
+    liaison's page; CSIRT_BENCH_PROFILE=api: their API responses)."""
+    import cProfile
+    import pstats
+
+    client = signed_in_client(app, username)
+    client.get(path)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(10):
+        client.get(path)
+    profiler.disable()
+    print(f"\nprofile of {path} for {username} (10 requests)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 def run(url, instance):
     app = create_app(BenchConfig(url, instance))
     with app.app_context():
@@ -275,6 +293,9 @@ def run(url, instance):
     print(f"PostgreSQL {version}: seeded in {seconds:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
     print(f"rollup job (dashboard-rollups, compliance figures of everyone and each agency): {job_ms:.0f} ms")
     print(f"{REPEATS} requests per target, taking turns; targets: p95 < 100 ms and <= 2x the raw SQL")
+    if os.environ.get("CSIRT_BENCH_PROFILE") == "1":
+        for username in ("lanh-dao", "dau-moi"):
+            profile(app, username)
     for label, user_id, username in (("manager (sees all 5,000 systems)", manager_id, "lanh-dao"),
                                      ("agency liaison (sees 20 systems)", liaison_id, "dau-moi")):
         report(label, *measure(app, url, user_id, username))

@@ -27,8 +27,10 @@ def _page(args):
 
 
 def _agency_choices(user):
-    agencies = db.session.execute(db.select(Agency.id, Agency.name).order_by(Agency.name)).all()
-    return policy.filterable_agencies(user, agencies)
+    query = db.select(Agency.id, Agency.name).order_by(Agency.name)
+    if not policy.sees_all(user):  # a liaison may filter by their own agency only: read that one row
+        query = query.where(Agency.id == user.agency_id)
+    return policy.filterable_agencies(user, db.session.execute(query).all())
 
 
 def _kept(filters):

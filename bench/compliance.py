@@ -3,13 +3,16 @@
 Seeds a PostgreSQL database of its own (created here, dropped at the end) with bulk inserts:
 5,000 information systems in 250 agencies, 20,000 layer records (current ones in every state,
 some layers missing, renewals kept as history), 50,000 servers linked to the systems, one
-assessment per system with findings, and 6 monthly snapshots (written by the snapshot job).
-Then, for a manager (who sees everything) and an agency liaison (who sees one agency):
+assessment per system with findings, and 6 monthly snapshots (written by the snapshot job),
+then runs the scheduler's `dashboard-rollups` job once (it stores the compliance figures that
+readers of every system are shown). Then, for a manager (who sees everything) and an agency
+liaison (who sees one agency):
 
 - the page:  GET /compliance          (HTML, the whole figures, 100 rows of the matrix)
 - the API:   GET /api/v1/compliance   (JSON, the whole figures, 100 rows of systems)
 - raw SQL:   the statements that request sent (captured once with their parameters: session,
-             user, agencies, systems, rules, servers, trend), replayed on a plain connection,
+             user, agencies, then the stored figures and one page of systems for the manager,
+             the figures' own statements for the liaison), replayed on a plain connection,
              each result fetched whole.
 
 Requests go through the Flask test client in this process, one after the other (the latency of

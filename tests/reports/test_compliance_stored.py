@@ -98,6 +98,18 @@ def test_a_level_filter_or_a_liaison_gets_the_figures_computed_now(app, client, 
     assert 'id="compliance-as-of"' not in page and 'data-system="OTHER"' in page and "Sở A" not in page
 
 
+def test_a_summary_stored_by_the_previous_version_is_not_read(app, db, province, make):
+    from csirt.reports.manager.models import RollupState
+
+    manager = make.user("manager")
+    rollup.refresh()
+    state = db.session.get(RollupState, stored.agency_state(province["a"].id))
+    state.data = {k: v for k, v in state.data.items() if k not in ("counts", "trend")}
+    db.session.commit()
+    assert stored.board(manager, figures.Filters(agency_id=province["a"].id)) is None
+    assert stored.dashboard(manager, figures.Filters(agency_id=province["a"].id)).overall.systems == 4
+
+
 def test_the_matrix_pages_through_every_system_in_order(app, db, client, auth, province, make, monkeypatch):
     from csirt.reports.compliance import views
 

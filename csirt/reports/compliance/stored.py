@@ -186,7 +186,9 @@ def board(user, filters):
     found = {name: (at, data) for name, at, data in db.session.execute(
         db.select(RollupState.name, RollupState.refreshed_at, RollupState.data).where(RollupState.name.in_(names)))}
     if len(found) != len(names):
-        return None
+        return None  # the job has not run yet: computed now
+    if any(data is None or "trend" not in data for name, (_at, data) in found.items() if name != AGENCY_TABLE):
+        return None  # written by a version that stored the summary only, until the job runs again
     as_of, data = found[names[0]]
     if filters.agency_id is None:
         agencies = [tally_of(d, agency_id, name) for agency_id, name, d in found[AGENCY_TABLE][1]["rows"]]

@@ -3,13 +3,16 @@
 Seeds a PostgreSQL database of its own (created here, dropped at the end) with bulk inserts:
 5,000 information systems in 250 agencies, 20,000 layer records (current ones in every state,
 some layers missing, renewals kept as history), 50,000 servers linked to the systems, one
-assessment per system with findings, and 6 monthly snapshots (written by the snapshot job).
-Then, for a manager (who sees everything) and an agency liaison (who sees one agency):
+assessment per system with findings, and 6 monthly snapshots (written by the snapshot job),
+then runs the scheduler's `dashboard-rollups` job once (it stores the compliance figures that
+readers of every system are shown). Then, for a manager (who sees everything) and an agency
+liaison (who sees one agency):
 
 - the page:  GET /compliance          (HTML, the whole figures, 100 rows of the matrix)
 - the API:   GET /api/v1/compliance   (JSON, the whole figures, 100 rows of systems)
 - raw SQL:   the statements that request sent (captured once with their parameters: session,
-             user, agencies, systems, rules, servers, trend), replayed on a plain connection,
+             user, agencies, then the stored figures and one page of systems for the manager,
+             the figures' own statements for the liaison), replayed on a plain connection,
              each result fetched whole.
 
 Requests go through the Flask test client in this process, one after the other (the latency of
@@ -19,7 +22,8 @@ Nothing is asserted; this is a measurement.
 
     .venv/bin/python bench/compliance.py     # PostgreSQL from CSIRT_BENCH_DATABASE_URL,
                                              # else CSIRT_TEST_DATABASE_URL, else the local server
-    CSIRT_BENCH_REPEATS=60 (default)
+    CSIRT_BENCH_REPEATS=60 (default); CSIRT_BENCH_PROFILE=1 also prints a profile of the manager's
+    and the liaison's page (=api: of their API responses)
 """
 import os
 import random
@@ -41,6 +45,7 @@ from csirt.clock import utcnow
 from csirt.config import Config
 from csirt.extensions import db
 from csirt.reports.compliance import jobs
+from csirt.reports.manager import rollup
 from csirt.rules import seed
 from csirt.rules.models import Rule
 from csirt.systems.models import (
@@ -256,6 +261,26 @@ def report(label, samples, size, statements):
         print(f"{'  the same SQL, raw':<28}{sql_p50:>10.1f}{sql_p95:>10.1f}")
 
 
+def profile(app, user_id, username, path):
+    """Where one user's request spends its time (CSIRT_BENCH_PROFILE=1: the manager's and the
+    liaison's page; CSIRT_BENCH_PROFILE=api: their API responses)."""
+    import cProfile
+    import pstats
+
+    client = signed_in_client(app, username)
+    with app.app_context():
+        _row, token = create_token(None, db.session.get(User, user_id), "bench", ["systems:read"], 30)
+    headers = {"Authorization": f"Bearer {token}"}
+    client.get(path, headers=headers)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(10):
+        client.get(path, headers=headers)
+    profiler.disable()
+    print(f"\nprofile of {path} for {username} (10 requests)")
+    pstats.Stats(profiler).sort_stats(os.environ.get("CSIRT_BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
+
+
 def run(url, instance):
     app = create_app(BenchConfig(url, instance))
     with app.app_context():
@@ -267,9 +292,17 @@ def run(url, instance):
         version = db.session.execute(sa.text("show server_version")).scalar()
         counts = {t: db.session.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar()
                   for t in ("information_system", "layer_record", "server", "compliance_snapshot")}
+        started = time.perf_counter()
+        rollup.refresh()
+        job_ms = (time.perf_counter() - started) * 1000
         db.session.remove()
     print(f"PostgreSQL {version}: seeded in {seconds:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
+    print(f"rollup job (dashboard-rollups, compliance figures of everyone and each agency): {job_ms:.0f} ms")
     print(f"{REPEATS} requests per target, taking turns; targets: p95 < 100 ms and <= 2x the raw SQL")
+    wanted = os.environ.get("CSIRT_BENCH_PROFILE")
+    if wanted in ("1", "api"):
+        for user_id, username in ((manager_id, "lanh-dao"), (liaison_id, "dau-moi")):
+            profile(app, user_id, username, "/api/v1/compliance" if wanted == "api" else "/compliance")
     for label, user_id, username in (("manager (sees all 5,000 systems)", manager_id, "lanh-dao"),
                                      ("agency liaison (sees 20 systems)", liaison_id, "dau-moi")):
         report(label, *measure(app, url, user_id, username))

@@ -1,11 +1,14 @@
 """GET /api/v1/compliance: the compliance dashboard's figures as JSON, scoped like the page
 (the systems policy) and filtered the same way (agency, level). The per-system rows come a page
-at a time (`limit`, `offset`); every other figure counts all the systems that match."""
+at a time (`limit`, `offset`); every other figure counts all the systems that match. For readers
+of every system the figures are those the scheduler stored (`as_of` says when; null: computed
+now); the systems are always read now."""
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from ..errors import ValidationError
-from ..reports.compliance.figures import compute, read_filters
+from ..reports.compliance.figures import read_filters
+from ..reports.compliance.stored import dashboard
 from ..systems.models import LAYERS
 from .views import bp, scope
 
@@ -27,8 +30,9 @@ def _day(value):
 
 
 def _tally(t):
+    layers = t.layers  # computed once: 250 agencies on a manager's response
     return {"systems": t.systems, "all_valid": t.all_valid, "share_all_valid": t.share,
-            "layers": {str(n): dict(t.layers[n]) for n in LAYERS},
+            "layers": {str(n): layers[n] for n in LAYERS},
             "overdue_assessments": t.overdue_assessments, "open_findings": t.open_findings,
             "late_findings": t.late_findings, "not_independent": t.not_independent}
 
@@ -45,6 +49,7 @@ def _system(s):
 def figures_json(board, limit, offset):
     return {
         "day": board.day.isoformat(),
+        "as_of": board.as_of.isoformat() + "Z" if board.as_of else None,
         "expiring_window_days": board.window,
         "filters": {"agency": board.filters.agency_id, "level": board.filters.level},
         "overall": _tally(board.overall),
@@ -55,8 +60,8 @@ def figures_json(board, limit, offset):
                                  for c, f in board.servers["controls"].items()}},
         "trend": [{"month": p.month.isoformat()[:7], "systems": p.systems, "all_valid": p.all_valid,
                    "share_all_valid": p.share, "live": p.live} for p in board.trend],
-        "systems": {"items": [_system(s) for s in board.systems[offset:offset + limit]],
-                    "total": len(board.systems), "offset": offset, "limit": limit},
+        "systems": {"items": [_system(s) for s in board.rows(offset, limit)],
+                    "total": board.count(), "offset": offset, "limit": limit},
     }
 
 
@@ -68,4 +73,4 @@ def compliance():
     offset = _number("offset", 0, 0, MAX_OFFSET, errors)
     if errors:
         raise ValidationError(_("The query is not valid."), errors=errors)
-    return jsonify(figures_json(compute(g.api_user, filters), limit, offset))
+    return jsonify(figures_json(dashboard(g.api_user, filters), limit, offset))

@@ -83,6 +83,9 @@ COMPLIANCE_OUT = {
     "required": ["day", "expiring_window_days", "filters", "overall", "agencies", "servers", "trend", "systems"],
     "properties": {
         "day": {"type": "string", "format": "date"},
+        "as_of": {"type": ["string", "null"], "format": "date-time",
+                  "description": "when the scheduler stored these figures (UTC); null: computed for this "
+                                 "request. The systems' rows are always read now."},
         "expiring_window_days": _COUNT,
         "filters": {"type": "object", "properties": {"agency": {"type": ["integer", "null"]},
                                                      "level": {"type": ["integer", "null"]}}},

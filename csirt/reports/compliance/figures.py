@@ -16,7 +16,7 @@ The statuses follow `systems/compliance.py` (the pure core; a test compares both
 """
 import bisect
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, literal
@@ -129,9 +129,25 @@ def _narrowed(user, filters):
     return filters.agency_id is not None or filters.level is not None or not policy.sees_all(user)
 
 
-def systems_statement(user, filters, day, window):
-    """Statement 1: one row per visible system with its layers, assessment and findings."""
-    scoped = _scoped_systems(user, filters) if _narrowed(user, filters) else None
+def page_of_systems(user, filters, offset, limit):
+    """The ids of one page of the visible systems, in the matrix's order."""
+    query = (_scoped_systems(user, filters).join(Agency, Agency.id == InformationSystem.owner_agency_id)
+             .order_by(Agency.name, InformationSystem.code, InformationSystem.id).offset(offset).limit(limit))
+    return db.select(query.cte("page").c.id)
+
+
+def count_statement(user, filters):
+    """How many systems `user` sees under `filters`."""
+    return db.select(func.count()).select_from(_scoped_systems(user, filters).subquery())
+
+
+def systems_statement(user, filters, day, window, page=None):
+    """Statement 1: one row per visible system with its layers, assessment and findings; with
+    `page` (offset, limit), only the systems of that page."""
+    if page is not None:
+        scoped = page_of_systems(user, filters, *page)
+    else:
+        scoped = _scoped_systems(user, filters) if _narrowed(user, filters) else None
     layers = current_layers(day, window, scoped)
     last_assessed = (db.select(Assessment.system_id, func.max(Assessment.performed_on).label("last"))
                      .where(Assessment.performed_on <= day))
@@ -153,7 +169,9 @@ def systems_statement(user, filters, day, window):
              .outerjoin(last_assessed, last_assessed.c.system_id == InformationSystem.id)
              .outerjoin(findings, findings.c.system_id == InformationSystem.id)
              .where(InformationSystem.archived_at.is_(None))
-             .order_by(Agency.name, InformationSystem.code))
+             .order_by(Agency.name, InformationSystem.code, InformationSystem.id))
+    if page is not None:
+        query = query.where(InformationSystem.id.in_(scoped))
     if filters.agency_id is not None:
         query = query.where(InformationSystem.owner_agency_id == filters.agency_id)
     if filters.level is not None:
@@ -175,14 +193,16 @@ def servers_statement(user, filters):
     return policy.visible_servers(user, query)
 
 
-def coverage_statement(user, filters):
+def coverage_statement(user, filters, with_agency=False):
     """Statement 5: one row per (visible server expected to have some control, work item of a
     control kind on it), the server alone when it has none: id, hostname, whether it expects each
-    control, and the item's kind, state, last run and interval."""
+    control, and the item's kind, state, last run and interval (and the server's agency, for the
+    stored summaries)."""
     items = coverage.items_statement(CONTROLS).subquery("items")
     expects = [(getattr(Server, column) != "").label(control) for control, column in EXPECTED.items()]
+    extra = (Server.agency_id,) if with_agency else ()
     query = (db.select(Server.id, Server.hostname, *expects, items.c.kind, items.c.state, items.c.last_run_at,
-                       items.c.interval_seconds)
+                       items.c.interval_seconds, *extra)
              .outerjoin(items, items.c.server_id == Server.id)
              .where(Server.archived_at.is_(None),
                     db.or_(*(getattr(Server, column) != "" for column in EXPECTED.values()))))
@@ -312,11 +332,27 @@ class Dashboard:
     day: date
     window: int
     filters: Filters
-    systems: list
+    systems: list | None  # every visible system's row; None: read a page at a time (`page`)
     agencies: list
     overall: Tally
     servers: dict
     trend: list
+    as_of: datetime | None = None  # the figures were stored then by the scheduler (None: live)
+    user: object = None
+
+    def count(self):
+        """How many systems the matrix lists (live)."""
+        if self.systems is not None:
+            return len(self.systems)
+        return db.session.execute(count_statement(self.user, self.filters)).scalar()
+
+    def rows(self, offset, limit):
+        """The matrix's rows from `offset` (live: read a page at a time when not all read)."""
+        if self.systems is not None:
+            return self.systems[offset:offset + limit]
+        intervals = _Intervals(load_rules([keys.ASSESSMENT_INTERVAL]).rules)
+        statement = systems_statement(self.user, self.filters, self.day, self.window, (offset, limit))
+        return system_rows(db.session.execute(statement), intervals, self.day)
 
 
 class _Intervals:

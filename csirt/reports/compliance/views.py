@@ -14,12 +14,11 @@ from ...incidents.export import safe_cell
 from ...systems import policy
 from ...systems.models import LAYERS, LEVELS
 from ...team.models import Agency
-from . import labels
-from .figures import BY_CODE, CONTROLS, compute, read_filters
+from . import labels, present, stored
+from .figures import CONTROLS, compute, read_filters
 
 bp = Blueprint("compliance", __name__)
 PAGE_SIZE = 100  # systems per page of the matrix; the figures above it count them all
-STATUSES = tuple(BY_CODE[c] for c in sorted(BY_CODE))  # valid, expiring, expired, missing: the codes' order
 
 
 def _page(args):
@@ -28,8 +27,10 @@ def _page(args):
 
 
 def _agency_choices(user):
-    agencies = db.session.execute(db.select(Agency.id, Agency.name).order_by(Agency.name)).all()
-    return policy.filterable_agencies(user, agencies)
+    query = db.select(Agency.id, Agency.name).order_by(Agency.name)
+    if not policy.sees_all(user):  # a liaison may filter by their own agency only: read that one row
+        query = query.where(Agency.id == user.agency_id)
+    return policy.filterable_agencies(user, db.session.execute(query).all())
 
 
 def _kept(filters):
@@ -45,19 +46,19 @@ def index():
     if errors:
         return render_template("compliance/index.html", board=None, errors=errors, filters=filters,
                                agencies=choices, levels=LEVELS), 400
-    board = compute(current_user, filters)
-    pages = max(1, -(-len(board.systems) // PAGE_SIZE))
+    board = stored.dashboard(current_user, filters)
+    pages = max(1, -(-board.count() // PAGE_SIZE))
     page = min(_page(request.args), pages)
     kept = _kept(filters)
     links = {"csv": url_for("compliance.export", **kept),
              "previous": url_for("compliance.index", **kept, page=page - 1) if page > 1 else None,
              "next": url_for("compliance.index", **kept, page=page + 1) if page < pages else None}
-    shown = board.systems[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    return render_template("compliance/index.html", board=board, shown=shown, page=page, pages=pages,
-                           links=links, errors={}, filters=filters, agencies=choices, levels=LEVELS,
-                           layers=LAYERS, labels=labels, controls=CONTROLS, fmt_date=_format_day,
-                           month_label=month_label, statuses=STATUSES,
-                           names={s: labels.status_label(s) for s in STATUSES})
+    shown = board.rows((page - 1) * PAGE_SIZE, PAGE_SIZE)
+    return render_template("compliance/index.html", board=board, page=page, pages=pages, links=links, errors={},
+                           filters=filters, agencies=choices, levels=LEVELS, layers=LAYERS, labels=labels,
+                           controls=CONTROLS, fmt_date=_format_day, month_label=month_label,
+                           agency_rows=present.agency_rows(board.agencies), system_rows=present.system_rows(shown),
+                           legend=present.legend(), total_counts=present.total_counts)
 
 
 def _header():

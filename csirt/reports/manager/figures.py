@@ -309,7 +309,7 @@ def compliance_summary(user, states=None):
     """The compliance dashboard's own figures (`reports/compliance/figures.compute`), not
     recomputed: per layer the systems in each status, the share with every layer valid, and the
     servers' controls verified by the scheduled checks. Those who see every system, or one
-    agency's, read the summary the job stored (`rollup.refresh_compliance`); the others, or
+    agency's, read the summary the job stored (`rollup.compliance_states`); the others, or
     everyone before the job first ran, get it computed for them."""
     at, found = None, policy.compliance_slice(user)
     if found == policy.ALL:

@@ -9,7 +9,9 @@ never reads the whole incident or alert table.
 - `AlertDayRollup`: alerts per local day, source and agency (NULL: no agency) over the last
   `rollup.ALERT_DAYS` days.
 - `RollupState`: when each rollup was last rewritten (the page says "as of"); for the compliance
-  summary of those who see every system, the summary itself (`data`, JSON).
+  figures (`reports/compliance/stored.py`), the figures themselves (`data`, JSON): of every system
+  (`compliance`), of each agency (`compliance:<id>`) and the compliance dashboard's agencies table
+  (`compliance:agencies`).
 """
 from ...extensions import db
 

@@ -9,7 +9,6 @@ tests compare both.
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import case, func
 
@@ -17,8 +16,7 @@ from ...alerts.models import Alert
 from ...clock import local_to_utc, utc_to_local, utcnow
 from ...extensions import db, on_postgres
 from ...incidents.models import Incident
-from ...team.models import Agency
-from ..compliance import figures as compliance
+from ..compliance import stored as stored_compliance
 from .models import AlertDayRollup, IncidentTimeRollup, RollupState
 from .percentiles import summary
 
@@ -26,9 +24,7 @@ logger = logging.getLogger(__name__)
 MONTHS = 12  # months of incidents the time figures cover (the current one included)
 ALERT_DAYS = 30  # days of alerts the volume figure covers (today included)
 INCIDENTS, ALERTS, COMPLIANCE = "incidents", "alerts", "compliance"
-# Who the compliance summary of every system is computed for: a reader of everything (the
-# systems policy decides what "everything" is; no one signs in as this).
-EVERY_SYSTEM = SimpleNamespace(id=None, role="manager", agency_id=None, is_active=True)
+AGENCY_TABLE = stored_compliance.AGENCY_TABLE
 
 
 def month_of(day):
@@ -146,19 +142,18 @@ def compliance_data(board):
                          for c, f in board.servers["controls"].items()}}
 
 
-def agency_state(agency_id):
-    """The name of an agency's compliance summary."""
-    return f"{COMPLIANCE}:{agency_id}"
+agency_state = stored_compliance.agency_state  # the name of an agency's compliance summary
 
 
-def compliance_states():
-    """{state name: data}: the compliance summary of every system, and of each agency's systems
-    and servers (the compliance dashboard's own figures, filtered by agency: what a liaison of it
-    sees). Reads only."""
-    found = {COMPLIANCE: compliance_data(compliance.compute(EVERY_SYSTEM))}
-    for agency_id in db.session.execute(db.select(Agency.id)).scalars().all():
-        filters = compliance.Filters(agency_id=agency_id)
-        found[agency_state(agency_id)] = compliance_data(compliance.compute(EVERY_SYSTEM, filters))
+def compliance_states(now):
+    """{state name: data}: the compliance summary of every system, of each agency's systems and
+    servers (the compliance dashboard's own figures, filtered by agency: what a liaison of it sees),
+    and the agencies table of the compliance dashboard (`reports/compliance/stored.py`). Reads only."""
+    overall, agencies = stored_compliance.summaries(now=now)
+    found = {COMPLIANCE: overall}
+    for agency_id, (_name, data) in agencies.items():
+        found[agency_state(agency_id)] = data
+    found[AGENCY_TABLE] = {"rows": stored_compliance.agency_rows(agencies)}
     return found
 
 
@@ -216,7 +211,7 @@ def refresh(now=None):
     now = now or utcnow()
     if on_postgres():
         db.session.execute(db.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    incidents, alerts, summaries = incident_rows(now), alert_rows(now), compliance_states()
+    incidents, alerts, summaries = incident_rows(now), alert_rows(now), compliance_states(now)
     _rewrite(IncidentTimeRollup, incidents)
     _rewrite(AlertDayRollup, alerts)
     _stamp({INCIDENTS: None, ALERTS: None, **summaries}, now)

@@ -1,5 +1,7 @@
 """How a regulatory clock reads on a page: its state, what is left (or how late), and the data the
 countdown script (`static/countdown.js`) needs to keep counting without a reload."""
+import json
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -53,6 +55,11 @@ def row(clock, now=None, fraction=None):
             "running": clock.stopped_at is None and clock.due_at is not None,
             "due_iso": iso_utc(clock.due_at) if clock.due_at else "",
             "soon_iso": iso_utc(soon) if soon else ""}
+
+
+def countdown_json():
+    """The countdown's words as JSON, for an attribute (the template escapes it)."""
+    return json.dumps(countdown_words(), ensure_ascii=False)
 
 
 def countdown_words():

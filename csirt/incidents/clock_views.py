@@ -1,6 +1,5 @@
 """Pages of the regulatory clocks: recording a report sent (from the incident page) and the
 deadlines page, where coordinators see every running clock of the incidents they may see."""
-import json
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from ..rules import lookup as rules
 from ..rules.keys import label as rule_label
 from ..rules.periods import add_period
 from . import clock_display, clocks, policy, sent_reports
-from .forms import SentReportForm
+from .forms import SentReportForm, sent_report_form
 from .models import Incident, IncidentClock
 from .views import _render_view, bp
 
@@ -22,17 +21,10 @@ DEADLINE_FILTERS = ("open", "overdue", "soon")
 PAGE_LIMIT = 500
 
 
-def report_form(incident, form=None):
-    form = form or SentReportForm(formdata=None, prefix="report")
-    form.duty.choices = [("", _("(none: an update or another report)"))] + [
-        (key, rule_label(key)) for key in sent_reports.duty_choices(incident)]
-    return form
-
-
 @bp.post("/incidents/<int:incident_id>/reports")
 def record_report(incident_id):
     incident = policy.get_visible(current_user, incident_id)
-    form = report_form(incident, SentReportForm(prefix="report"))
+    form = sent_report_form(incident, SentReportForm(prefix="report"))
     upload = request.files.get("report-file")
     has_file = upload is not None and bool(upload.filename)
     done = handle(form, lambda: sent_reports.record_sent(
@@ -48,10 +40,6 @@ def record_report(incident_id):
     return redirect(url_for("incidents.view", incident_id=incident.id) + "#clocks")
 
 
-def countdown_json():
-    """The countdown's words as JSON, for an attribute (the template escapes it)."""
-    return json.dumps(clock_display.countdown_words(), ensure_ascii=False)
-
 
 @bp.get("/deadlines")
 def deadlines():
@@ -62,7 +50,7 @@ def deadlines():
     now, fraction = utcnow(), clocks.soon_fraction()
     rows = [(clock_display.row(clock, now, fraction), incident) for clock, incident in _running(shown, now, fraction)]
     return render_template("incidents/deadlines.html", rows=rows, shown=shown, counts=_counts(now, fraction),
-                           filters=DEADLINE_FILTERS, limit=PAGE_LIMIT, countdown_words=countdown_json(),
+                           filters=DEADLINE_FILTERS, limit=PAGE_LIMIT, countdown_words=clock_display.countdown_json(),
                            periodic=periodic_duties(utc_to_local(now).date()))
 
 

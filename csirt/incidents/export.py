@@ -1,6 +1,4 @@
 """CSV export of the filtered incident list, streamed, safe to open in a spreadsheet."""
-import csv
-import io
 from types import SimpleNamespace
 
 from flask import Response, stream_with_context
@@ -8,17 +6,10 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..clock import iso_utc
+from ..csvfile import chunks
 from ..extensions import db
 from . import listing
 from .vocab import CATEGORIES, SEVERITIES, STATUSES, label
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Neutralise spreadsheet formulas (CSV injection) by prefixing a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _header():
@@ -41,18 +32,6 @@ def csv_response(user, lq):
     record(user, "incident.export", object_type="incident", object_id="*", after=lq.active_filters())
     db.session.commit()
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # BOM so spreadsheet programs read UTF-8 Vietnamese correctly
-        writer.writerow(header)
-        for incident in listing.iterate(reader, lq):
-            writer.writerow([safe_cell(v) for v in _row(incident)])
-            if buffer.tell() > 32768:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    rows = (_row(incident) for incident in listing.iterate(reader, lq))
+    return Response(stream_with_context(chunks(header, rows)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=incidents.csv"})

@@ -8,10 +8,12 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from ..extensions import db
 from ..forms import BAD_DATE, CHOICE, REQUIRED
 from ..forms import at_most as _at_most
+from ..rules.keys import label as rule_label
 from ..systems.models import InformationSystem, Server
 from ..systems.policy import visible_servers, visible_systems
 from ..team.models import Agency, User
 from .policy import WORKERS, task_owners
+from .sent_reports import duty_choices
 from .vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, REPORT_CHANNELS, REPORT_KINDS, SEVERITIES, SUB_TYPES, TLPS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -141,3 +143,11 @@ class SentReportForm(FlaskForm):
     reference = StringField(_l("Reference (dispatch number)"), validators=[_at_most(100)])
     note = TextAreaField(_l("Note"), validators=[_at_most(5000)])
     file = FileField(_l("File sent"))
+
+
+def sent_report_form(incident, form=None):
+    """The form of a report sent, its duties those the incident has a clock for."""
+    form = form or SentReportForm(formdata=None, prefix="report")
+    form.duty.choices = [("", str(_l("(none: an update or another report)")))] + [
+        (key, str(rule_label(key))) for key in duty_choices(incident)]
+    return form

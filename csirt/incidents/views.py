@@ -22,6 +22,7 @@ from .forms import (
     NoteForm,
     StatusForm,
     TaskForm,
+    sent_report_form,
     task_owner_choices,
     worker_choices,
 )
@@ -123,8 +124,6 @@ def _previous_outcome(incident, timeline):
 
 def _render_view(incident, status=200, note_form=None, task_form=None, evidence_form=None,
                  status_form=None, assign_form=None, report_form=None):
-    from .clock_views import countdown_json
-    from .clock_views import report_form as make_report_form
 
     task_form = task_form or TaskForm()
     task_form.owner_id.choices = task_owner_choices(incident)
@@ -145,8 +144,8 @@ def _render_view(incident, status=200, note_form=None, task_form=None, evidence_
         alert_link=_alert_link(), previous_outcome=_previous_outcome(incident, timeline),
         targets=lifecycle.allowed_targets(incident.status), affected=_affected(incident),
         can_work=can_work, clock_rows=[clock_display.row(c, now) for c in incident.clocks],
-        report_form=make_report_form(incident, report_form) if can_work else None,
-        countdown_words=countdown_json(),
+        report_form=sent_report_form(incident, report_form) if can_work else None,
+        countdown_words=clock_display.countdown_json(),
         can_contribute=policy.can_contribute(current_user, incident),
     ), status
 

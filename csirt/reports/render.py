@@ -1,5 +1,7 @@
-"""Documents for download. The ONLY module that imports a document library (ARCHITECTURE.md):
-the rest of the app builds plain data (titles, sections, blocks) and asks for bytes here.
+"""Documents for download. The document libraries are imported here and, for the layouts this
+plain one cannot give, beside it: `national/docx.py` (the national forms, on this module's fonts),
+`national/pdf.py` (WeasyPrint) and `summary/xlsx.py` (openpyxl). The rest of the app builds plain
+data (titles, sections, blocks) and asks for bytes.
 
 `docx_document(title, sections)`: sections is a list of (heading, blocks); a block is
 - a string: a paragraph;
@@ -25,7 +27,8 @@ class Table(NamedTuple):
     rows: list
 
 
-def _set_font(style, size=None):
+def set_font(style, size=None):
+    """Set `style` in FONT for the Latin, east-asian and complex-script runs alike (and `size`)."""
     style.font.name = FONT
     if size:
         style.font.size = Pt(size)
@@ -63,8 +66,8 @@ def docx_document(title, sections):
     """A .docx file (bytes) with `title` and its `sections` (see the module's docstring)."""
     document = Document()
     for name in ("Normal", "Title", "Heading 1", "Heading 2"):
-        _set_font(document.styles[name])
-    _set_font(document.styles["Normal"], 12)
+        set_font(document.styles[name])
+    set_font(document.styles["Normal"], 12)
     document.add_heading(_text(title), level=0)
     for heading, blocks in sections:
         document.add_heading(_text(heading), level=1)

@@ -1,16 +1,14 @@
 """The compliance dashboard for everyone signed in (each sees the systems the systems policy
 lets them see), its CSV export and its printable form (the same page, print CSS)."""
-import csv
-import io
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ... import csvfile
 from ...audit.services import record
 from ...extensions import db
-from ...incidents.export import safe_cell
 from ...systems import policy
 from ...systems.models import LAYERS, LEVELS
 from ...team.models import Agency
@@ -95,14 +93,8 @@ def export():
     record(current_user, "compliance.export", object_type="information_system", object_id="*",
            after={"agency": filters.agency_id, "level": filters.level, "rows": len(board.systems)})
     db.session.commit()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(_header())
-    for s in board.systems:
-        writer.writerow([safe_cell(v) for v in _row(s)])
     name = f"compliance-{board.day.isoformat()}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(csvfile.text(_header(), (_row(s) for s in board.systems)), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

@@ -1,18 +1,15 @@
 """The manager dashboard page and one CSV per figure. Everyone signed in reads it, each seeing
 the figures of the records their policies let them see (a liaison: their own agency)."""
-import csv
-import io
-
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ... import csvfile
 from ...audit.services import record
 from ...clock import utcnow
 from ...errors import Forbidden
 from ...extensions import db
-from ...incidents.export import safe_cell
 from ...templating import when
 from . import figures, policy, present, rollup
 
@@ -80,22 +77,14 @@ def export(figure):
     record(current_user, "dashboard.export", object_type="dashboard", object_id=figure,
            after={"rows": len(found.rows)})
     db.session.commit()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(c) for c in found.columns])
-    for row in found.rows:
-        writer.writerow([safe_cell(v) for v in row])
+    rows = list(found.rows)
     total = found.extra.get("total") if figure in LISTS else None
     if total is not None and total > len(found.rows):
-        writer.writerow([safe_cell(_("Only the first %(shown)s of %(total)s rows are exported.",
-                                     shown=len(found.rows), total=total))])
+        rows.append([_("Only the first %(shown)s of %(total)s rows are exported.",
+                       shown=len(found.rows), total=total)])
     if figure == "compliance" and not found.empty:
-        writer.writerow([])
-        writer.writerow([safe_cell(c) for c in found.extra["control_columns"]])
-        for row in found.extra["controls"]:
-            writer.writerow([safe_cell(v) for v in row])
+        rows += [[], found.extra["control_columns"], *found.extra["controls"]]
     name = f"dashboard-{figure}-{utcnow():%Y-%m-%d}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+    return Response(csvfile.text(found.columns, rows), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={name}", "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store"})

@@ -8,25 +8,10 @@ import io
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ..render import set_font
 from ..textsafe import clean
-
-FONT = "Times New Roman"
-
-
-def _set_font(style, size=None):
-    style.font.name = FONT
-    if size:
-        style.font.size = Pt(size)
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
 
 
 def new_document():
@@ -37,8 +22,8 @@ def new_document():
     section.top_margin = section.bottom_margin = section.right_margin = Cm(2)
     section.left_margin = Cm(3)
     for name in ("Normal", "Title", "Heading 1", "Heading 2"):
-        _set_font(document.styles[name])
-    _set_font(document.styles["Normal"], 12)
+        set_font(document.styles[name])
+    set_font(document.styles["Normal"], 12)
     return document
 
 

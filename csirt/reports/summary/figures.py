@@ -23,7 +23,7 @@ from ...incidents import policy
 from ...incidents.duty_models import HANDLED_WITH, IncidentFacts
 from ...incidents.models import Incident
 from ...incidents.vocab import CATEGORIES
-from ...systems.dates import EARLIEST, LATEST
+from ...systems.dates import parse_day
 
 NOT_STATED = "not_stated"
 COLUMNS = (*HANDLED_WITH, NOT_STATED)
@@ -43,22 +43,13 @@ class Period:
 
 
 def _day(text, name, errors):
+    """A required YYYY-MM-DD day (exactly that form, as the API documents it) through the house
+    date check (`systems.dates.parse_day`: the same messages and bounds)."""
     text = (text or "").strip()
-    if not text:
-        errors[name] = _("This field is required.")
-        return None
-    try:
-        value = date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        value = None
-    if value is None:
+    if text and len(text) != 10:
         errors[name] = _("Not a valid date (YYYY-MM-DD).")
         return None
-    if not EARLIEST <= value <= LATEST:
-        errors[name] = _("Must lie between %(first)s and %(last)s.", first=EARLIEST.strftime("%d/%m/%Y"),
-                         last=LATEST.strftime("%d/%m/%Y"))
-        return None
-    return value
+    return parse_day(errors, name, text, required=True)
 
 
 def read_period(args, first="from", last="to"):

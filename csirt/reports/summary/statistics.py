@@ -1,16 +1,13 @@
 """The statistics export: the incidents of a period (discovery, local days), optionally one agency
 and one category, with their main fields, as CSV (UTF-8 with a BOM, like the incident list's
 export) or XLSX. Scoped by the incidents policy; rejected incidents are not counted, as in Form 05."""
-import csv
-import io
-
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ...clock import utc_to_local
+from ...csvfile import CHUNK, chunks
 from ...extensions import db
 from ...incidents.duty_models import IncidentFacts
-from ...incidents.export import safe_cell
 from ...incidents.models import Incident
 from ...incidents.vocab import CATEGORIES, SEVERITIES, STATUSES, SUB_TYPES, label
 from ...team.models import Agency
@@ -76,19 +73,9 @@ def rows(user, period, agency_id=None, category=None):
                handled_label(r.handled_with or "not_stated"), r.damage_estimate or ""]
 
 
-def as_csv(values, chunk=32768):
+def as_csv(values, chunk=CHUNK):
     """The CSV of `values` (an iterable of rows) as a generator of text chunks."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # BOM so spreadsheet programs read UTF-8 Vietnamese correctly
-    writer = csv.writer(buffer)
-    writer.writerow(header())
-    for row in values:
-        writer.writerow([safe_cell(v) for v in row])
-        if buffer.tell() > chunk:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    yield from chunks(header(), values, chunk)
 
 
 def as_xlsx(values):

@@ -40,7 +40,7 @@ def create_app(config=None):
 def register_extensions(app):
     from flask_babel import lazy_gettext
 
-    from . import i18n
+    from . import catalogue, i18n
     from .auth.services import connect_signals, load_session_user
     from .extensions import babel, csrf, db, init_engine_events, login_manager, migrate
 
@@ -50,6 +50,7 @@ def register_extensions(app):
                      compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    catalogue.install(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

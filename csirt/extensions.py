@@ -1,10 +1,11 @@
 """Unbound extension objects; create_app binds them."""
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from .catalogue import CatalogueBabel
 
 # Named constraints make Alembic migrations portable between SQLite and PostgreSQL.
 NAMING = {
@@ -19,7 +20,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = CatalogueBabel()
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

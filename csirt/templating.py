@@ -1,11 +1,15 @@
 """Template helpers every page shares: dates in the province's zone and the user's locale,
 Markdown, links that keep only a page's own query arguments. Domain packages register their own
 labels and badges (`incidents/display.py`, `team/labels.py`)."""
+from functools import lru_cache
+
+from babel.dates import parse_pattern
 from flask import request, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from . import markdown
+from .catalogue import locale
 from .clock import utc_to_local
 
 # Babel's own "short" has a two-digit year and, in English, a 12-hour clock: an incident desk
@@ -17,11 +21,19 @@ DATETIME_PATTERNS = {
 
 
 def when(value, fmt="short"):
-    """A naive-UTC datetime shown in the province's time zone, in the user's locale."""
+    """A naive-UTC datetime shown in the province's time zone, in the user's locale.
+
+    Babel formats it from the pattern parsed once; Flask-Babel's `format_datetime` looked up the
+    locale, the zone and the pattern again for each date (50 µs, 25 times on a list page)."""
     if value is None:
         return "—"
-    pattern = DATETIME_PATTERNS.get(str(get_locale()), {}).get(fmt, fmt)
-    return format_datetime(value, pattern)
+    shown_in = locale()
+    return _pattern(DATETIME_PATTERNS.get(str(shown_in), {}).get(fmt, fmt)).apply(utc_to_local(value), shown_in)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern):
+    return parse_pattern(pattern)
 
 
 def local_input(value):
@@ -47,6 +59,14 @@ def url_with(allowed, **changes):
     return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
+def url_pattern(endpoint, key):
+    """A function giving `url_for(endpoint, key=value)` for any whole number `value`, from one
+    URL built once: for a link on every row of a table (`url_for` costs about 8 µs a call)."""
+    marker = 9_876_543_210
+    prefix, suffix = url_for(endpoint, **{key: marker}).split(str(marker))
+    return lambda value: f"{prefix}{int(value)}{suffix}"
+
+
 def decimal(value, digits=1):
     """A number in the reader's locale, at most `digits` decimals ("69,2" in Vietnamese)."""
     return format_decimal(value, format="#,##0." + "#" * digits) if digits else format_decimal(value, format="#,##0")
@@ -65,5 +85,5 @@ def register(app):
 
     @app.context_processor
     def inject():
-        return {"current_locale": str(get_locale()), "current_user": current_user}
+        return {"current_locale": str(locale()), "current_user": current_user}
 

@@ -101,12 +101,12 @@ def load_session_user(user_id):
     token = session.get(SESSION_KEY)
     if not token or not str(user_id).isdigit():
         return None
-    row = db.session.execute(
-        db.select(UserSession).where(UserSession.token_hash == _digest(token))
+    # one statement: the user, joined to the live session row of this cookie
+    user = db.session.execute(
+        db.select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _digest(token), UserSession.user_id == int(user_id),
+               UserSession.expires_at > utcnow())
     ).scalar_one_or_none()
-    if row is None or row.user_id != int(user_id) or row.expires_at <= utcnow():
-        return None
-    user = db.session.get(User, row.user_id)
     return user if user is not None and user.is_active else None
 
 

@@ -192,17 +192,3 @@ def start_new(incident, systems=(), given=()):
     if rows:
         db.session.execute(IncidentClock.__table__.insert(), rows)
     return [row["key"] for row in rows]
-
-
-def overdue_counts(incident_ids, now=None):
-    """{incident id: number of running clocks past their deadline} for the given incidents (those
-    without any left out), in one grouped query."""
-    ids = list(incident_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        db.select(IncidentClock.incident_id, db.func.count(IncidentClock.id))
-        .where(IncidentClock.incident_id.in_(ids), IncidentClock.stopped_at.is_(None),
-               IncidentClock.due_at <= (now or utcnow()))
-        .group_by(IncidentClock.incident_id)).all()
-    return dict(rows)

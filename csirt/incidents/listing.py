@@ -264,19 +264,21 @@ class Page:
     total: int
 
 
-def page(user, lq, with_total=True, rows=None):
+def page(user, lq, with_total=True, rows=None, bound=None):
     """One page of incidents and the cursor of the next.
 
     `rows`, when given, reshapes the page's SELECT (`rows(select)` returns the SELECT to run)
     and the page holds the plain rows it returns instead of Incident objects: for a caller that
     only reads values, so building ORM objects (six a row with the joined agency and people)
-    is work for nothing. Those rows must carry `id` and the sort column under their names."""
+    is work for nothing. Those rows must carry `id` and the sort column under their names.
+    `bound`: the values of the parameters `rows` names (the SELECT is built once per shape, so
+    a value that changes, such as the time, must be bound)."""
     values = _values(user, lq)
     query, count = _statements(user, lq, values, rows)
     if rows is None:
         rows = db.session.execute(query, values).unique().scalars().all()
     else:
-        rows = db.session.execute(query, values).all()
+        rows = db.session.execute(query, {**values, **(bound or {})}).all()
     next_cursor = None
     if len(rows) > lq.limit:
         rows = rows[: lq.limit]

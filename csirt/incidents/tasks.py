@@ -1,6 +1,5 @@
 """The checklist of an incident: add a task, mark it done, reopen it; which tasks are overdue."""
 from flask_babel import gettext as _
-from sqlalchemy import func
 
 from ..audit.services import record
 from ..clock import utcnow
@@ -75,16 +74,3 @@ def set_task_done(actor, incident, task_id, done=True):
 def is_overdue(task, now=None):
     """An open task whose due time has passed."""
     return task.done_at is None and task.due_at is not None and task.due_at < (now or utcnow())
-
-
-def overdue_counts(incident_ids, now=None):
-    """{incident id: number of overdue tasks} for the given incidents (those without any are
-    left out), in one grouped query whatever the number of incidents."""
-    ids = list(incident_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        db.select(Task.incident_id, func.count(Task.id))
-        .where(Task.incident_id.in_(ids), Task.done_at.is_(None), Task.due_at < (now or utcnow()))
-        .group_by(Task.incident_id)).all()
-    return {incident_id: count for incident_id, count in rows}

@@ -11,9 +11,7 @@ from ..forms import ConfirmForm, handle
 from ..rules.keys import label as rule_label
 from ..systems import policy as systems_policy
 from ..systems.models import InformationSystem, Server
-from ..team.models import Agency
-from . import clock_display, conflicts, export, lifecycle, listing, policy, services, tasks
-from . import clocks as duty_clocks
+from . import clock_display, conflicts, export, lifecycle, list_page, listing, policy, services, tasks
 from . import evidence as evidence_service
 from .forms import (
     AssignForm,
@@ -55,17 +53,14 @@ def index():
     except ValidationError as err:
         flash(err.message + " " + " ".join(err.errors.values()), "danger")
         lq = listing.ListQuery(limit=current_app.config["CSIRT_PAGE_SIZE"])
-    result = listing.page(current_user, lq)
-    agencies = db.session.execute(db.select(Agency).order_by(Agency.name)).scalars().all()
-    agencies = policy.filterable_agencies(current_user, agencies)
+    result = list_page.page(current_user, lq)
+    agencies, workers = list_page.filter_choices(current_user)
     export_url = url_for("incidents.export_csv", **lq.active_filters(), sort=lq.sort, dir=lq.direction)
-    overdue = tasks.overdue_counts(i.id for i in result.items)
-    late_clocks = duty_clocks.overdue_counts(i.id for i in result.items)
-    return render_template("incidents/index.html", page=result, lq=lq, agencies=agencies, export_url=export_url,
-                           late_clocks=late_clocks,
-                           linked_to=_linked_to(lq),
-                           workers=worker_choices(blank=False), can_create=policy.can_create(current_user),
-                           overdue=overdue, sort_column=SORT_COLUMNS.get(lq.sort, SORT_COLUMNS["discovered"]))
+    sort_column = SORT_COLUMNS.get(lq.sort, SORT_COLUMNS["discovered"])
+    rows = list_page.table(result.items, sort_column)
+    return render_template("incidents/index.html", page=result, rows=rows, lq=lq, agencies=agencies,
+                           export_url=export_url, linked_to=_linked_to(lq), workers=workers,
+                           can_create=policy.can_create(current_user), sort_column=sort_column)
 
 
 def _linked_to(lq):

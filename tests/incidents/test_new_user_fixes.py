@@ -11,8 +11,8 @@ from flask_babel import force_locale, gettext, ngettext
 
 from csirt.clock import utc_to_local, utcnow
 from csirt.errors import ValidationError
-from csirt.incidents import services, tasks
-from csirt.incidents.models import Incident, Task
+from csirt.incidents import list_page, listing, services, tasks
+from csirt.incidents.models import Incident, IncidentClock, Task
 from tests import factories
 from tests.api.test_incidents_api import Api, _new_incident_body
 from tests.conftest import csrf_from, recorded_statements
@@ -122,7 +122,7 @@ def test_a_task_due_later_or_already_done_is_not_overdue(app, client, db, make, 
     assert 'id="overdue-count"' not in page and "task-overdue" not in page
 
 
-def test_overdue_counts_only_open_tasks_past_their_due_time(app, db, make):
+def test_late_counts_only_open_tasks_and_running_clocks_past_their_due_time(app, db, make):
     actor = make.user("coordinator")
     late, fine, empty = make.incident(actor=actor), make.incident(actor=actor), make.incident(actor=actor)
     now = utcnow()
@@ -131,8 +131,20 @@ def test_overdue_counts_only_open_tasks_past_their_due_time(app, db, make):
         tasks.add_task(actor, incident, "Việc", due_at=due)
     closed = tasks.add_task(actor, fine, "Xong rồi", due_at=now - timedelta(days=1))
     tasks.set_task_done(actor, fine, closed.id)
-    assert tasks.overdue_counts([late.id, fine.id, empty.id]) == {late.id: 2}
-    assert tasks.overdue_counts([]) == {}
+    db.session.execute(sa.delete(IncidentClock))  # only the clocks below
+    db.session.add_all([
+        IncidentClock(incident_id=fine.id, key="a", started_at=now, due_at=now - timedelta(minutes=1)),
+        IncidentClock(incident_id=fine.id, key="b", started_at=now, due_at=now - timedelta(days=1),
+                      stopped_at=now),  # sent: not late
+        IncidentClock(incident_id=late.id, key="a", started_at=now, due_at=now + timedelta(hours=1)),
+        IncidentClock(incident_id=late.id, key="b", started_at=now, due_at=None)])
+    db.session.commit()
+    ids = {"late": late.id, "fine": fine.id, "empty": empty.id}
+    with recorded_statements(db.engine) as seen:
+        found = list_page.page(actor, listing.ListQuery(limit=25), now=now)
+    marks = {r.id: (r.overdue_tasks, r.late_reports) for r in found.items}
+    assert marks == {ids["late"]: (2, 0), ids["fine"]: (0, 1), ids["empty"]: (0, 0)}
+    assert len(seen) == 2  # the page with its marks, and the count
 
 
 def statements_for(db, client, path):

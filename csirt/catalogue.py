@@ -8,8 +8,10 @@ namespace of the context, beside the `babel_locale` it keeps: its `force_locale`
 for the block that runs in another language (an e-mail in its recipient's language) and puts
 them back after, and its `refresh` drops both.
 
-- `CatalogueBabel`, the app's `Babel`, gives every `gettext` / `lazy_gettext` of Flask-Babel a
-  domain that reads the kept catalogue;
+- `gettext`, `ngettext` and `lazy_gettext` here are Flask-Babel's, reading the kept catalogue
+  directly: the code imports them from here;
+- `CatalogueBabel`, the app's `Babel`, gives Flask-Babel's own functions (and libraries that
+  call them) a domain that reads the kept catalogue too;
 - `install(app)` gives templates their own `_`, `gettext` and `ngettext` (Jinja's "newstyle":
   always `%`-formatted, escaped under autoescape) that read it too, taking only the evaluation
   context, where Jinja's own take the whole context and, inside a loop, copy it for each call;
@@ -20,6 +22,7 @@ them back after, and its `refresh` drops both.
 import flask_babel
 from flask import g
 from flask_babel import Babel, Domain
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -69,7 +72,7 @@ def locale():
 
 
 @pass_eval_context
-def _gettext(eval_ctx, message, **variables):
+def _gettext(eval_ctx, message, /, **variables):
     found = translations().ugettext(message)
     if eval_ctx.autoescape:
         found = Markup(found)  # noqa: S704 - our own catalogue; the variables are escaped by %
@@ -77,7 +80,7 @@ def _gettext(eval_ctx, message, **variables):
 
 
 @pass_eval_context
-def _ngettext(eval_ctx, singular, plural, num, **variables):
+def _ngettext(eval_ctx, singular, plural, num, /, **variables):
     variables.setdefault("num", num)
     found = translations().ungettext(singular, plural, num)
     if eval_ctx.autoescape:
@@ -88,3 +91,21 @@ def _ngettext(eval_ctx, singular, plural, num, **variables):
 def install(app):
     """Templates' `_`, `gettext` and `ngettext` (after Flask-Babel has installed its own)."""
     app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+
+
+# Python's side: the same as Flask-Babel's functions of these names, reading the kept catalogue
+# directly (Flask-Babel's look up their context's domain first: three more context lookups).
+
+def gettext(message, /, **variables):
+    found = translations().ugettext(message)
+    return found % variables if variables else found
+
+
+def ngettext(singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(message, /, **variables):
+    """Translated when read, in the language of the context that reads it."""
+    return LazyString(gettext, message, **variables)

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .catalogue import gettext as _
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Checks of plain values shared by the domains' validators (incidents, systems, checks): one
 wording of each message, whichever form or API body the value came from."""
-from flask_babel import gettext as _
+from .catalogue import gettext as _
 
 
 def text(errors, name, value, limit, required=False, single_line=False):

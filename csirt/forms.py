@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import Length
 
+from .catalogue import lazy_gettext as _l
 from .errors import ValidationError
 from .extensions import db
 

@@ -3,11 +3,11 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import Blueprint, current_app, g, has_request_context, redirect, request, session, url_for
-from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
+from .catalogue import gettext
 from .extensions import db
 
 bp = Blueprint("i18n", __name__)

@@ -7,9 +7,9 @@ import unicodedata
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from . import storage
+from .catalogue import gettext as _
 from .errors import DomainError, ValidationError, invalid
 
 logger = logging.getLogger(__name__)

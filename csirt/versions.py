@@ -1,9 +1,9 @@
 """Optimistic locking of the edit forms, in one place: the version a form was read at must still
 be the record's, and a commit that loses the race (SQLAlchemy's StaleDataError) becomes a
 Conflict the user can act on ("reload and try again"), with nothing half-written."""
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from .catalogue import gettext as _
 from .errors import Conflict, ValidationError
 from .extensions import db
 

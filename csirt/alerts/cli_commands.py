@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..extensions import db
 from . import normalise, preview, replay

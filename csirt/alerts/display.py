@@ -7,9 +7,8 @@ Ordinary". Texts are in the reader's language (flask_babel at request time).
 """
 from datetime import timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
+from ..catalogue import gettext as _
+from ..catalogue import ngettext
 from ..incidents import vocab
 from ..rules.keys import label as rule_label
 from ..team.labels import role_label

@@ -19,10 +19,10 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..catalogue import gettext as _
 from ..extensions import db
 from ..incidents import from_alerts
 from ..incidents.models import Incident

@@ -1,9 +1,9 @@
 """HTML forms of the alert pages: an alert reported by hand, and the "try an alert" box."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
+from ..catalogue import lazy_gettext as _l
 from ..clock import local_to_utc, utcnow
 from ..forms import BAD_DATE, CHOICE, REQUIRED, at_most
 from . import canonical

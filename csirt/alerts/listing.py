@@ -9,8 +9,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from ..clock import parse_iso
 from ..errors import ValidationError
 from ..extensions import db

@@ -4,7 +4,7 @@ matchers.py's business; this module only reads the text.
 """
 import re
 
-from flask_babel import lazy_gettext as _l
+from ..catalogue import lazy_gettext as _l
 
 NAME = re.compile(r"(?:labels\.)?[A-Za-z_:][A-Za-z0-9_:]*")  # an unquoted name (Alertmanager's)
 OPERATORS = ("=~", "!~", "!=", "=")  # two-character operators first

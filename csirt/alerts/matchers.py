@@ -19,9 +19,8 @@ import re._parser as _sre_parse
 from functools import lru_cache
 from operator import attrgetter
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from .canonical import ALERT_FIELDS, CONTEXT_FIELDS, LABEL_KEY_MAX, SEVERITIES, SEVERITY_RANK, Context
 from .matcher_syntax import NAME, OPERATORS, MatcherError, parse_matchers  # noqa: F401 (their home for callers)
 

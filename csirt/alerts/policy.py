@@ -6,8 +6,7 @@ its host names; an alert about an unknown host belongs to nobody's agency and on
 sees it). Sending alerts is the response team's work (WORKERS): a liaison's token cannot inject
 alerts, whatever its scopes.
 """
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ids import as_id

@@ -18,8 +18,7 @@ import json
 from collections import Counter
 from functools import lru_cache
 
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from .canonical import Context
 from .decision import Decision, Verdict
 from .matchers import value_getter

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ..catalogue import gettext as _
 from ..clock import utc_to_local, utcnow
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db

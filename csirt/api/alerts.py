@@ -11,11 +11,11 @@ resolved, unmatched, duplicate. The body is capped at CSIRT_ALERT_MAX_BYTES (def
 announced or streamed (chunked): beyond it, 413.
 """
 from flask import current_app, g, jsonify, request, url_for
-from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..alerts import intake, listing, normalise, policy
 from ..alerts.normalise import BadAlert
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..extensions import db
 from ..incidents.models import Incident

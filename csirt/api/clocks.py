@@ -1,7 +1,7 @@
 """An incident's regulatory clocks and the reports sent, as JSON (routes on the API blueprint)."""
 from flask import g, jsonify
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..clock import parse_iso, utcnow
 from ..errors import invalid
 from ..incidents import clocks, sent_reports

@@ -4,8 +4,8 @@ at a time (`limit`, `offset`); every other figure counts all the systems that ma
 of every system the figures are those the scheduler stored (`as_of` says when; null: computed
 now); the systems are always read now."""
 from flask import g, jsonify, request
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..errors import ValidationError
 from ..reports.compliance.figures import read_filters
 from ..reports.compliance.stored import dashboard

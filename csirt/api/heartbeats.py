@@ -6,9 +6,9 @@ is parsed. 200 with {"server", "server_id", "received_at"}; 400 naming the bad f
 a server that is unknown, archived or not granted to the token (one answer for all three).
 """
 from flask import g, jsonify, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..catalogue import gettext as _
 from ..checks import heartbeats
 from .views import _json_body, bp, scope
 

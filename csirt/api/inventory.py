@@ -5,8 +5,8 @@ token's user may not see answers 404, like one that does not exist.
 import re
 
 from flask import g, jsonify, request, url_for
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..errors import ValidationError
 from ..systems import listing, policy, services
 from . import inventory_schemas as schemas

@@ -5,9 +5,9 @@ stating the limit and never echoing more than `ECHO_LIMIT` characters of what wa
 """
 import json
 
-from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 
+from ..catalogue import gettext as _
 from ..incidents.vocab import CATEGORIES, PRIORITIES, REJECT_REASONS, SEVERITIES, STATUSES, SUB_TYPES, TLPS
 
 _text = lambda n: {"type": "string", "maxLength": n}  # noqa: E731

@@ -1,7 +1,7 @@
 """GET /api/v1/reports/summary: Form 05's figures as JSON, scoped like the page (incidents policy)."""
 from flask import g, jsonify, request
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..errors import ValidationError
 from ..reports.summary.figures import compute, read_agency, read_period
 from .views import bp, scope

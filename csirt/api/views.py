@@ -8,7 +8,6 @@ from functools import wraps
 
 from flask import Blueprint, g, has_request_context, jsonify, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
@@ -16,6 +15,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..about import version
 from ..auth import tokens
+from ..catalogue import gettext as _
 from ..clock import iso_utc, utcnow
 from ..errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..extensions import db

@@ -5,9 +5,9 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, session
-from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import DomainError, invalid
 from ..extensions import db

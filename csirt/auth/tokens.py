@@ -4,11 +4,11 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import Forbidden, NotFound, invalid
 from ..extensions import db

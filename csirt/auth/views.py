@@ -1,8 +1,8 @@
 """Login, logout, own account: password and API tokens."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..catalogue import gettext as _
 from ..errors import NotFound
 from ..extensions import db
 from ..forms import ConfirmForm, handle

@@ -11,11 +11,11 @@ alert is stored once and read by everyone. Needs an app context (for the locale)
 """
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from .. import markdown
 from ..alerts import canonical
 from ..alerts.normalise.fields import raw as cut_raw
+from ..catalogue import gettext as _
 from . import display
 
 SOURCE = "check"

@@ -5,8 +5,9 @@ and one short sentence per kind and reason (`summary`), used by the pages, the C
 host names): it is data, never markup; the templates escape what this module returns.
 """
 from flask_babel import format_decimal
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 
 KIND_LABELS = {
     "firewall": _l("Firewall exposure"),

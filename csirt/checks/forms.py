@@ -1,10 +1,10 @@
 """The HTML form of a check configuration. The service validates every value
 (`validation.py`), so the form checks little itself (lengths, CSRF): a refused form names every
 bad field at once. One form class; `fill()` keeps only the fields of the configuration's kind."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
+from ..catalogue import lazy_gettext as _l
 from ..extensions import db
 from ..forms import at_most
 from ..systems import policy as systems_policy

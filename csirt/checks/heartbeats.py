@@ -13,11 +13,11 @@ import logging
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit.services import record
 from ..auth import tokens
+from ..catalogue import gettext as _
 from ..clock import iso_utc, utcnow
 from ..errors import Forbidden, invalid
 from ..extensions import db

@@ -27,8 +27,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from . import targets
 
 _PORTS = re.compile(r"[0-9,-]+")

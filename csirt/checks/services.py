@@ -7,11 +7,10 @@ commits once. The scheduler runs the checks; "run now" only makes a work item du
 """
 import logging
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from .. import versions
 from ..audit.services import clean, diff, record
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from ..clock import utcnow
 from ..errors import ValidationError, invalid
 from ..extensions import db

@@ -6,7 +6,7 @@ import ipaddress
 import re
 import socket
 
-from flask_babel import gettext as _
+from ..catalogue import gettext as _
 
 DEFAULT_ALLOWED = "127.0.0.0/8, ::1/128"
 

@@ -13,9 +13,9 @@ import re
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from .. import fields
+from ..catalogue import gettext as _
 from ..errors import invalid
 from ..ids import as_id
 from ..systems import addresses, ports

@@ -1,10 +1,10 @@
 """Pages of the scheduled checks: the configurations, one configuration with its servers' work
 items, the form, and a server's history of results. Thin: parse, call a service, render."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
 
+from ..catalogue import gettext as _
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..forms import ConfirmForm, handle

@@ -30,11 +30,11 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from ..alerts.models import Alert
 from ..audit.services import record, snapshot
+from ..catalogue import gettext as _
 from ..clock import local_to_utc, moved_to, utc_to_local, utcnow
 from ..errors import DomainError
 from ..extensions import db

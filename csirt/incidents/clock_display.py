@@ -2,9 +2,8 @@
 countdown script (`static/countdown.js`) needs to keep counting without a reload."""
 import json
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from ..clock import iso_utc, utcnow
 from ..rules.keys import label as rule_label
 from . import clocks

@@ -2,9 +2,9 @@
 deadlines page, where coordinators see every running clock of the incidents they may see."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..catalogue import gettext as _
 from ..clock import local_to_utc, utc_to_local, utcnow
 from ..extensions import db
 from ..forms import handle

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from ..audit.models import AuditLog
 from ..audit.services import clean
+from ..catalogue import gettext as _
 from ..clock import utc_to_local
 from ..errors import ValidationError
 from ..extensions import db

@@ -1,10 +1,9 @@
 """Evidence rules: who may add and fetch files, and the row and the file kept consistent."""
 import logging
 
-from flask_babel import gettext as _
-
 from .. import storage
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import NotFound
 from ..extensions import db

@@ -2,9 +2,9 @@
 from types import SimpleNamespace
 
 from flask import Response, stream_with_context
-from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import iso_utc
 from ..csvfile import chunks
 from ..extensions import db

@@ -15,12 +15,12 @@ XML), and none at all, not even a newline, in a one-line answer (`single_line`).
 import logging
 import re
 
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import Conflict, invalid
 from ..extensions import db

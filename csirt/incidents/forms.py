@@ -1,10 +1,10 @@
 """HTML forms of the incident pages. Values are validated again by the services."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from ..catalogue import lazy_gettext as _l
 from ..extensions import db
 from ..forms import BAD_DATE, CHOICE, REQUIRED
 from ..forms import at_most as _at_most

@@ -8,9 +8,9 @@ kept as they are: they edit only what they see.
 """
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, or_
 
+from ..catalogue import gettext as _
 from ..errors import invalid
 from ..extensions import db
 from ..systems import policy as systems_policy

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, tuple_
 
+from ..catalogue import gettext as _
 from ..errors import ValidationError
 from ..extensions import db
 from ..ids import MAX_ID

@@ -7,10 +7,9 @@ one is corrected by a note. Its time may not lie in the future nor before the di
 import logging
 from datetime import timedelta
 
-from flask_babel import gettext as _
-
 from .. import storage
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import invalid
 from ..extensions import db

@@ -6,12 +6,12 @@ timeline and the audit log, and commits once. Tasks and evidence live in their o
 import logging
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import diff, record, snapshot
+from ..catalogue import gettext as _
 from ..clock import utc_to_local, utcnow
 from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db

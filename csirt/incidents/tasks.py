@@ -1,7 +1,6 @@
 """The checklist of an incident: add a task, mark it done, reopen it; which tasks are overdue."""
-from flask_babel import gettext as _
-
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import NotFound, invalid
 from ..extensions import db

@@ -2,9 +2,9 @@
 from datetime import datetime
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 
 from .. import fields
+from ..catalogue import gettext as _
 from ..clock import local_to_utc, parse_iso, utcnow
 from ..errors import invalid
 from ..extensions import db

@@ -1,9 +1,9 @@
 """Incident pages: thin views that parse, call a service and render."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import storage
+from ..catalogue import gettext as _
 from ..clock import local_to_utc, utc_to_local, utcnow
 from ..errors import Conflict, ValidationError
 from ..extensions import db

@@ -2,7 +2,7 @@
 
 Keys are stored in the database; labels are what people read (DOMAIN.md §5, §7).
 """
-from flask_babel import lazy_gettext as _l
+from ..catalogue import lazy_gettext as _l
 
 # The ten national categories of Form 05, in the order of the form.
 CATEGORIES = {

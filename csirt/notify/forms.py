@@ -1,9 +1,9 @@
 """The forms of the notification pages: a contact method, quiet hours."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
 
+from ..catalogue import lazy_gettext as _l
 from ..forms import CHOICE, REQUIRED, at_most
 from .models import ADDRESS_MAX
 

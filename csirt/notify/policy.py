@@ -5,8 +5,7 @@ person's method answers like a missing one). The outbox (every notification, its
 retry button) is for admins and coordinators: it shows incident titles of every agency, which
 both roles see anyway.
 """
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ids import as_id

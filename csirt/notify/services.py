@@ -4,10 +4,9 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask_babel import gettext as _
-
 from ..audit.models import AuditLog
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import invalid
 from ..extensions import db

@@ -1,9 +1,9 @@
 """Notification pages: my contact methods and quiet hours, a test message; the outbox for admins
 and coordinators. Thin views: the rules are in services and policy."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..catalogue import gettext as _
 from ..forms import ConfirmForm, handle
 from ..ids import as_id
 from . import policy, services

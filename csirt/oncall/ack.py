@@ -6,9 +6,8 @@ The one-click link: a notification's link is signed and expires (notify/ack_toke
 good once (outbox.consume_ack). It acts as the person it was sent to, who must still be an
 active member allowed to work the incident.
 """
-from flask_babel import gettext as _
-
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db

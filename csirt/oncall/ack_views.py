@@ -5,9 +5,9 @@ The link's GET shows what it will do and a single button; the POST acknowledges.
 or a chat preview that fetches links (they do) must not acknowledge in the responder's place.
 The POST needs no CSRF token: the link itself is the secret, and it is good once."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..extensions import csrf
 from ..forms import ConfirmForm

@@ -9,9 +9,8 @@ import hmac
 import re
 import secrets
 
-from flask_babel import gettext as _
-
 from ..audit.services import record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import NotFound
 from ..extensions import db

@@ -2,11 +2,11 @@
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from ..catalogue import lazy_gettext as _l
 from ..extensions import db
 from ..forms import BAD_DATE, REQUIRED, at_most
 from ..team.models import User

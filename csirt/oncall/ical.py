@@ -3,9 +3,9 @@ of it). Each event's UID is stable, built from (rotation, layer, start), so a ca
 a shift in place when the feed changes instead of adding a copy."""
 from datetime import timedelta, timezone
 
-from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from ..catalogue import gettext as _
 from .labels import layer_label
 
 PRODID = "-//csirt//on-call//VI"

@@ -4,7 +4,8 @@ from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
-from flask_babel import gettext as _
+
+from ..catalogue import gettext as _
 
 
 def layer_label(name):

@@ -4,9 +4,9 @@ the same transaction and commits once."""
 import logging
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from ..audit.services import diff, record
+from ..catalogue import gettext as _
 from ..errors import NotFound, invalid
 from ..extensions import db
 from ..ids import as_id

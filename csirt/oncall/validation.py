@@ -4,8 +4,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from ..extensions import db
 from ..ids import as_id
 from ..notify.decide import parse_time

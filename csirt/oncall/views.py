@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..extensions import db
 from ..forms import ConfirmForm, handle

@@ -1,8 +1,7 @@
 """How a rule reads on screen: its period in words, its unit's name. Display only."""
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
+from ..catalogue import ngettext
 from .periods import parse_value
 
 UNIT_LABELS = {"hours": _l("hours"), "days": _l("days"), "months": _l("months"),

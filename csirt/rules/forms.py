@@ -1,9 +1,9 @@
 """The rules pages' forms: fields only; the service validates what needs the table."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from ..catalogue import lazy_gettext as _l
 from ..forms import REQUIRED, at_most
 from . import keys
 from .display import unit_choices

@@ -5,7 +5,7 @@ regime, the value, unit and legal reference. A key absent from a regime means th
 such duty (for example the 72-hour report exists only from 19/8/2026): `lookup` then raises
 `RuleMissing` and `find` answers None. Each docstring says from which moment the period runs.
 """
-from flask_babel import lazy_gettext as _l
+from ..catalogue import lazy_gettext as _l
 
 INCIDENT_NOTICE = "incident.notice"
 """Notice of an incident to the owner and the national coordinator; runs from discovery."""

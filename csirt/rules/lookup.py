@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..clock import utc_to_local
 from ..errors import DomainError
 from ..extensions import db

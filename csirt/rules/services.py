@@ -9,10 +9,10 @@ import logging
 import re
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import diff, record, snapshot
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db

@@ -3,9 +3,9 @@ edit, new version and new row forms. Thin: parse, call a service, render."""
 from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db

@@ -7,7 +7,7 @@ carry anything), no leading `-`. Addresses are stored in their canonical compres
 import ipaddress
 import re
 
-from flask_babel import gettext as _
+from ..catalogue import gettext as _
 
 MAX_ITEMS = 1000
 _SEPARATORS = re.compile(r"[\s,;]+")

@@ -8,10 +8,10 @@ assessor) is the system's current layer-2 provider (`compliance.independent`).
 """
 import logging
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import clean, record
+from ..catalogue import gettext as _
 from ..clock import utcnow
 from ..errors import NotFound, ValidationError, invalid
 from ..extensions import db

@@ -9,10 +9,9 @@ change; fields both changed keep the person's value.
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from ..audit.models import AuditLog
 from ..audit.services import clean
+from ..catalogue import gettext as _
 from ..extensions import db
 from ..team.models import Agency, User
 from . import labels

@@ -14,13 +14,13 @@ cell names only records the importer may see.
 import logging
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import diff, record
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from ..clock import parse_iso, utcnow
 from ..errors import DomainError
 from ..extensions import db

@@ -1,12 +1,12 @@
 """CSV export and import pages of the inventory (routes on the `systems` blueprint)."""
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from ..audit.services import record
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from ..extensions import db
 from . import csvio, policy
 from .csv_import import KIND_LABELS, ImportRefused, import_files

@@ -13,8 +13,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
+from ..catalogue import gettext as _
 from ..extensions import db
 from ..team.models import Agency
 from . import policy

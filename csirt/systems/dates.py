@@ -3,8 +3,8 @@ dates typed by people (YYYY-MM-DD) checked into field errors."""
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import gettext as _
 
+from ..catalogue import gettext as _
 from ..clock import utc_to_local, utcnow
 from .compliance import DEFAULT_WINDOW_DAYS
 

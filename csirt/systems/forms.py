@@ -1,10 +1,10 @@
 """HTML forms of the inventory pages. The services validate every value (`validation.py`), so
 these forms check little themselves (lengths, CSRF): a refused form then names every bad field
 at once, with the same messages as the CSV import and the API."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
+from ..catalogue import lazy_gettext as _l
 from ..extensions import db
 from ..forms import at_most as _at_most
 from ..team.models import Agency

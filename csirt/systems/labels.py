@@ -1,7 +1,7 @@
 """Translated labels of the inventory's fields and closed vocabularies (DOMAIN.md §3, §7).
 Keys are stored; labels are what people read."""
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 
 INFORMATION_KINDS = {
     "public": _l("Public information"),

@@ -1,9 +1,9 @@
 """HTML forms of the layer records and assessments. Dates are text in an <input type=date>: the
 services parse and check every value again, so a bad date is named with the other errors."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FileField, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 
+from ..catalogue import lazy_gettext as _l
 from ..forms import at_most
 from .layer_labels import ASSESSMENT_FIELDS, ASSESSMENT_KINDS, FINDING_FIELDS, LAYER_FIELDS, SEVERITIES, layer_name
 from .models import LAYERS

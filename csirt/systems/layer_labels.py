@@ -1,7 +1,6 @@
 """Translated names of the four protection layers, their statuses, assessment kinds and finding
 severities (DOMAIN.md §4, §7). Keys are stored; labels are what people read."""
-from flask_babel import lazy_gettext as _l
-
+from ..catalogue import lazy_gettext as _l
 from . import compliance
 
 LAYER_NAMES = {

@@ -2,10 +2,10 @@
 call a service (`layers`, `assessments`), render. Routes under /systems/<id>/layers/... and
 /systems/<id>/assessments/...; the system page's section is `templates/systems/_layers.html`."""
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import storage
+from ..catalogue import gettext as _
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..forms import ConfirmForm, apply_errors, handle

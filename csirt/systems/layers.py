@@ -9,11 +9,10 @@ without its row.
 """
 import logging
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from .. import storage, versions
 from ..audit.services import clean, diff, record
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from ..clock import utcnow
 from ..errors import NotFound, ValidationError, invalid
 from ..extensions import db

@@ -7,9 +7,9 @@ A cursor is the last id of the previous page, encoded; a forged one is refused, 
 import base64
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_
 
+from ..catalogue import gettext as _
 from ..errors import ValidationError
 from ..extensions import db
 from ..ids import MAX_ID

@@ -8,7 +8,7 @@ parse the stored text again with `parse_baseline`.
 import re
 from typing import NamedTuple
 
-from flask_babel import gettext as _
+from ..catalogue import gettext as _
 
 PROTOCOLS = ("tcp", "udp")
 MAX_ENTRIES = 1000

@@ -7,14 +7,14 @@ and restoring it brings it back as it was. Every read goes through `policy`.
 """
 import logging
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versions
 from ..audit.services import clean, diff, record
+from ..catalogue import gettext as _
+from ..catalogue import lazy_gettext as _l
 from ..clock import utcnow
 from ..errors import Conflict, ValidationError, invalid
 from ..extensions import db

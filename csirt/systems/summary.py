@@ -10,9 +10,9 @@ agents on the system's servers, from the scheduled agent checks (`agents_state`;
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from ..catalogue import gettext as _
 from ..extensions import db
 from ..rules.lookup import RuleMissing
 from . import assessments as assessment_rules

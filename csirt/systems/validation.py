@@ -9,9 +9,8 @@ like belong to the services (mass assignment is refused by construction).
 import re
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-
 from .. import fields
+from ..catalogue import gettext as _
 from ..clock import utc_to_local, utcnow
 from ..errors import invalid
 from ..ids import as_id

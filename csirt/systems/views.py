@@ -1,8 +1,8 @@
 """Pages of the inventory: information systems and servers. Thin: parse, call a service, render."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..catalogue import gettext as _
 from ..errors import Conflict
 from ..extensions import db
 from ..forms import ConfirmForm, handle

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
+from ..catalogue import lazy_gettext as _l
 from ..forms import REQUIRED, at_most
 from .models import AGENCY_KINDS, ROLES
 

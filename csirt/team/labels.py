@@ -1,5 +1,5 @@
 """Translated names of the team's roles (the roles themselves are `models.ROLES`)."""
-from flask_babel import gettext as _
+from ..catalogue import gettext as _
 
 
 def role_label(role):

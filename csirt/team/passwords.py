@@ -4,7 +4,8 @@ Auth sits above the team: it reads these and connects `access_revoked` (in the f
 the member's sessions, so the team's services never import auth.
 """
 from blinker import Namespace
-from flask_babel import gettext as _
+
+from ..catalogue import gettext as _
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256

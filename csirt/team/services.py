@@ -1,9 +1,8 @@
 """Team rules: agencies and members. Only admins manage them; everyone signed in may read."""
 import re
 
-from flask_babel import gettext as _
-
 from ..audit.services import diff, record, snapshot
+from ..catalogue import gettext as _
 from ..errors import Forbidden, ValidationError, invalid
 from ..extensions import db
 from ..ids import as_id

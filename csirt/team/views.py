@@ -1,9 +1,9 @@
 """Team pages: the member directory, member pages, agencies; management for admins."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
+from ..catalogue import gettext as _
 from ..errors import NotFound
 from ..extensions import db
 from ..forms import ConfirmForm, handle

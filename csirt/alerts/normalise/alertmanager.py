@@ -38,8 +38,7 @@ the alerts it left out never reached csirt.
 import logging
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import lazy_gettext as _l
 from .. import canonical
 from . import fields
 from .errors import BadAlert

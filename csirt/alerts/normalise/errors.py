@@ -1,6 +1,5 @@
 """The one error every normaliser raises: which part of the payload is wrong, and why."""
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import lazy_gettext as _l
 from ...errors import ValidationError
 
 

@@ -8,8 +8,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import lazy_gettext as _l
 from .. import canonical
 from .errors import BadAlert
 

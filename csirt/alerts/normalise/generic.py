@@ -13,8 +13,7 @@ Severity is one of canonical.SEVERITIES, or a common synonym (any case): warning
 error → high, informational / information → info, notice → low, emergency / alert / fatal →
 critical. Times: ISO 8601 with an offset or Z; a naive time is UTC; absent → the time received.
 """
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import lazy_gettext as _l
 from .. import canonical
 from . import fields
 from .errors import BadAlert

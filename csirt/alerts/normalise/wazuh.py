@@ -30,8 +30,7 @@ Canonical alert (source "wazuh", status always firing: Wazuh has no "resolved"):
 - raw: the alert as sent, cut to RAW_MAX.
 Fields csirt does not read are allowed (Wazuh adds many by decoder and module).
 """
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import lazy_gettext as _l
 from .. import canonical
 from . import fields
 from .errors import BadAlert

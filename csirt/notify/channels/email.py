@@ -9,8 +9,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 
+from ...catalogue import gettext as _
 from ...errors import invalid
 from ..models import ADDRESS_MAX
 

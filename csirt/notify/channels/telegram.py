@@ -6,8 +6,7 @@ import re
 import urllib.error
 import urllib.request
 
-from flask_babel import gettext as _
-
+from ...catalogue import gettext as _
 from ...errors import invalid
 from .base import SendError
 

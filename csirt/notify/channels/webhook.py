@@ -15,8 +15,7 @@ import ssl
 import threading
 from urllib.parse import urlsplit
 
-from flask_babel import gettext as _
-
+from ...catalogue import gettext as _
 from ...errors import invalid
 from ..models import ADDRESS_MAX
 from . import netguard

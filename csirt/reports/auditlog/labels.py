@@ -1,8 +1,7 @@
 """What people read on the audit page: translated action names, object kinds, field names and
 channels. Codes stay in the database; an unknown code is shown as itself."""
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import gettext as _
+from ...catalogue import lazy_gettext as _l
 from ...incidents import vocab
 
 # Every action the code writes (a test greps `record(` to keep this list complete).

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
-from flask_babel import gettext as _
 
 from ...auth.models import ApiToken
+from ...catalogue import gettext as _
 from ...clock import local_to_utc
 from ...extensions import db
 from ...incidents import vocab

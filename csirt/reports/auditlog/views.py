@@ -2,12 +2,12 @@
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...audit import policy
 from ...audit.models import AuditLog
 from ...audit.services import CHANNELS
+from ...catalogue import gettext as _
 from ...clock import local_to_utc
 from ...errors import Forbidden
 from ...extensions import db

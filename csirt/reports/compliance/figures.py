@@ -18,9 +18,9 @@ import bisect
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import case, func, literal
 
+from ...catalogue import gettext as _
 from ...checks import coverage
 from ...clock import utcnow
 from ...extensions import db

@@ -1,7 +1,6 @@
 """What people read on the compliance dashboard: the statuses, the layers and the controls
 (DOMAIN.md §4 and §7 words)."""
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import lazy_gettext as _l
 from ...systems.compliance import EXPIRED, EXPIRING, MISSING, VALID
 
 STATUSES = {VALID: _l("Valid"), EXPIRING: _l("Expiring"), EXPIRED: _l("Expired"), MISSING: _l("Missing")}

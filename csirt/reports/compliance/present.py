@@ -8,9 +8,9 @@ fifth of the bytes.
 """
 from flask import url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ...catalogue import gettext as _
 from ..manager.present import Numbers
 from . import labels
 from .figures import BY_CODE

@@ -3,11 +3,11 @@ lets them see), its CSV export and its printable form (the same page, print CSS)
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ... import csvfile
 from ...audit.services import record
+from ...catalogue import gettext as _
 from ...extensions import db
 from ...systems import policy
 from ...systems.models import LAYERS, LEVELS

@@ -3,8 +3,8 @@
 string, a list of (label, value) pairs, or a `render.Table`. Reads only what it is given (the
 system, the servers the user may see, the layer summary); labels are translated here."""
 from flask_babel import format_date, get_locale
-from flask_babel import gettext as _
 
+from ...catalogue import gettext as _
 from ...systems import labels
 from ...systems import layer_labels as ll
 from ...systems.summary import agents_label

@@ -15,10 +15,9 @@ Durations are in hours (one decimal) in the tables, charts and CSV; percentiles 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
 from ...alerts import policy as alerts_policy
 from ...alerts.models import Alert
+from ...catalogue import gettext as _
 from ...clock import utcnow
 from ...extensions import db
 from ...incidents import policy as incidents_policy

@@ -2,11 +2,11 @@
 the figures of the records their policies let them see (a liaison: their own agency)."""
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ... import csvfile
 from ...audit.services import record
+from ...catalogue import gettext as _
 from ...clock import utcnow
 from ...errors import Forbidden
 from ...extensions import db

@@ -3,8 +3,7 @@ the PDF template (templates/national/form_pdf.html) both lay out. Built in the l
 (`export.py` wraps it in `force_locale`), so every label is translated here."""
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
+from ...catalogue import gettext as _
 from ...clock import utc_to_local
 from ...incidents.facts import facts_for
 from . import facts as known_facts

@@ -8,8 +8,7 @@ already sent (`SentReport`). A key that csirt cannot fill is absent: the form as
 
 Times are shown in the province's time (Asia/Ho_Chi_Minh) as dd/mm/yyyy HH:MM, in every language.
 """
-from flask_babel import gettext as _
-
+from ...catalogue import gettext as _
 from ...clock import utc_to_local
 from ...extensions import db
 from ...incidents import vocab

@@ -9,9 +9,8 @@ someone chose to word it differently.
 """
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
+from ...catalogue import gettext as _
+from ...catalogue import lazy_gettext as _l
 from ...incidents.facts import answered
 from ..textsafe import newlines
 from . import facts as known_facts

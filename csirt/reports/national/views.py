@@ -3,10 +3,10 @@ filled with what csirt knows, the answers saved), GET .../<form>.<docx|pdf>?lang
 download, audited as "incident.national_report"). Whoever may see the incident may read and
 download; whoever may edit it may save (policy.py)."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...audit.services import record
+from ...catalogue import gettext as _
 from ...clock import utcnow
 from ...errors import Conflict, Forbidden, invalid
 from ...extensions import db

@@ -2,11 +2,11 @@
 per editable entry, a select for flags and choices, the facts' version for optimistic locking.
 Text comes back with its newlines as \n (browsers send a textarea's as \r\n), so an unchanged
 multi-line prefill compares equal and is not stored as an answer."""
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf
 
+from ...catalogue import gettext as _
 from ...forms import CHOICE, at_most
 from ..textsafe import newlines
 from . import forms

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 from sqlalchemy import func
 
+from ...catalogue import gettext as _
 from ...extensions import db
 from ...incidents.models import Incident, incident_system
 from ...systems import policy as systems_policy

@@ -1,8 +1,8 @@
 """Form 05 as a document: its title, its sections (for `render.docx_document`) and the same
 content for the printable HTML the PDF is made from. Pure: the figures and the texts come in."""
 from flask_babel import format_date
-from flask_babel import gettext as _
 
+from ...catalogue import gettext as _
 from ..render import Table
 from ..textsafe import newlines
 from .figures import COLUMNS

@@ -13,9 +13,9 @@ Counting rules (stated on the page):
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func
 
+from ...catalogue import gettext as _
 from ...clock import local_to_utc
 from ...extensions import db
 from ...ids import as_id

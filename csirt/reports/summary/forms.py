@@ -1,9 +1,9 @@
 """The Form 05 download form: language, format and the three free answers of the form (typed on
 the page, written into the file only: the app has no settings table to keep them in)."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 
+from ...catalogue import lazy_gettext as _l
 from ...forms import CHOICE, at_most
 from ..textsafe import newlines
 

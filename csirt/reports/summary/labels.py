@@ -1,5 +1,5 @@
 """Translated names of Form 05's columns."""
-from flask_babel import lazy_gettext as _l
+from ...catalogue import lazy_gettext as _l
 
 HANDLED = {
     "in_house": _l("Handled in-house"),

@@ -1,9 +1,9 @@
 """The statistics export: the incidents of a period (discovery, local days), optionally one agency
 and one category, with their main fields, as CSV (UTF-8 with a BOM, like the incident list's
 export) or XLSX. Scoped by the incidents policy; rejected incidents are not counted, as in Form 05."""
-from flask_babel import gettext as _
 from sqlalchemy import func
 
+from ...catalogue import gettext as _
 from ...clock import utc_to_local
 from ...csvfile import CHUNK, chunks
 from ...extensions import db

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...audit.services import record
+from ...catalogue import gettext as _
 from ...extensions import db
 from ...incidents import policy
 from ...incidents.vocab import CATEGORIES

@@ -1,6 +1,7 @@
 """Template helpers every page shares: dates in the province's zone and the user's locale,
 Markdown, links that keep only a page's own query arguments. Domain packages register their own
 labels and badges (`incidents/display.py`, `team/labels.py`)."""
+from datetime import datetime
 from functools import lru_cache
 
 from babel.dates import parse_pattern
@@ -34,6 +35,20 @@ def when(value, fmt="short"):
 @lru_cache(maxsize=64)
 def _pattern(pattern):
     return parse_pattern(pattern)
+
+
+_NAMED = ("short", "medium", "long", "full")
+
+
+def day_text(value, pattern="short"):
+    """A date in the reader's locale: Flask-Babel's `format_date` (a pattern, or a named format
+    such as "short"; a naive-UTC datetime gives its day in the province's zone), with the
+    pattern parsed once. A dashboard labels hundreds of days and months a page."""
+    shown_in = locale()
+    if isinstance(value, datetime):
+        value = utc_to_local(value).date()
+    fmt = shown_in.date_formats[pattern] if pattern in _NAMED else _pattern(pattern)
+    return fmt.apply(value, shown_in)
 
 
 def local_input(value):

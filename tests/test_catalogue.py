@@ -10,7 +10,7 @@ from flask import render_template_string, session
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 
 from csirt import catalogue
-from csirt.templating import when
+from csirt.templating import day_text, when
 
 VI = Translations.load(str(Path(__file__).resolve().parent.parent / "csirt" / "translations"), ["vi"])
 
@@ -72,3 +72,16 @@ def test_dates_come_out_as_flask_babel_formats_them(app):
     with app.test_request_context("/"):
         assert when(datetime(2026, 1, 5, 17, 4)) == "06/01/2026 00:04"  # UTC+7, the province's zone
         assert when(None) == "—"
+
+
+def test_days_come_out_as_flask_babel_formats_them(app):
+    from datetime import date
+
+    values = [date(2026, 1, 5), date(2026, 8, 19), datetime(2026, 12, 31, 18, 30)]  # the last: 1/1 in UTC+7
+    for lang in ("vi", "en"):
+        with app.test_request_context("/"), force_locale(lang):
+            for value in values:
+                for pattern in ("short", "medium", "MM/yyyy", "dd/MM", "dd/MM/yyyy", "EEE dd/MM"):
+                    assert day_text(value, pattern) == flask_babel.format_date(value, pattern), (lang, value, pattern)
+    with app.test_request_context("/"):
+        assert day_text(datetime(2026, 12, 31, 18, 30), "dd/MM/yyyy") == "01/01/2027"

@@ -7,10 +7,10 @@ table (valid · expiring · expired · missing), not four labelled badges: the s
 fifth of the bytes.
 """
 from flask import url_for
-from flask_babel import format_date
 from markupsafe import Markup, escape
 
 from ...catalogue import gettext as _
+from ...templating import day_text
 from ..manager.present import Numbers
 from . import labels
 from .figures import BY_CODE
@@ -89,7 +89,7 @@ def system_rows(systems):
         if s.assessment_due:
             due = days.get(s.assessment_due)
             if due is None:
-                due = days[s.assessment_due] = escape(format_date(s.assessment_due, "short"))
+                due = days[s.assessment_due] = escape(day_text(s.assessment_due, "short"))
         else:
             due = "—" if s.last_assessed else never
         late = (f' <small class="text-danger">({past_due[0]}{s.late_findings}{past_due[1]})</small>'

@@ -2,7 +2,6 @@
 lets them see), its CSV export and its printable form (the same page, print CSS)."""
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_babel import format_date
 from flask_login import current_user, login_required
 
 from ... import csvfile
@@ -12,6 +11,7 @@ from ...extensions import db
 from ...systems import policy
 from ...systems.models import LAYERS, LEVELS
 from ...team.models import Agency
+from ...templating import day_text
 from . import labels, present, stored
 from .figures import CONTROLS, compute, read_filters
 
@@ -99,8 +99,8 @@ def export():
 
 
 def month_label(day):
-    return format_date(day, "MM/yyyy")
+    return day_text(day, "MM/yyyy")
 
 
 def _format_day(day):
-    return format_date(day, "short")
+    return day_text(day, "short")

@@ -120,11 +120,12 @@ def unacknowledged(user, now=None, limit=LISTED, any_incidents=None):
     """Open incidents nobody acknowledged (how many, how many of them escalating, the `limit`
     oldest listed with their age and escalation steps fired)."""
     now = now or utcnow()
-    waiting = incidents_policy.visible_incidents(user, db.select(db.func.count()).select_from(Incident)).where(
+    # how many, and how many escalating, in one statement (an incident has at most one escalation)
+    waiting = incidents_policy.visible_incidents(user, db.select(
+        db.func.count(Incident.id), db.func.count(Escalation.id)).select_from(Incident).outerjoin(
+        Escalation, db.and_(Escalation.incident_id == Incident.id, Escalation.status == ACTIVE))).where(
         Incident.status.in_(OPEN_STATUSES), Incident.acknowledged_at.is_(None))
-    total = db.session.execute(waiting).scalar()
-    escalating = db.session.execute(
-        waiting.join(Escalation, Escalation.incident_id == Incident.id).where(Escalation.status == ACTIVE)).scalar()
+    total, escalating = db.session.execute(waiting).one()
     listed = incidents_policy.visible_incidents(user, db.select(
         Incident.id, Incident.reference, Incident.title, Incident.severity, Agency.name, Incident.created_at,
         Escalation.status, Escalation.fired)

@@ -3,7 +3,9 @@ reader's locale (a thousand separator, one decimal at most, "—" for no value),
 only writes strings (thousands of cells per page: a Jinja macro per cell cost more than the SQL).
 """
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from ...catalogue import locale as get_locale
 
 NONE = "—"
 
@@ -32,10 +34,22 @@ def _numeric(value):
 
 
 def table(figure, numbers):
-    """{"head": [(label, numeric?)], "body": [[(text, numeric?)]]} of a figure's table; a column
-    is numeric (right-aligned) when its first row's value is a number."""
+    """{"head": [(label, numeric?)], "rows": [Markup of a <tr>]} of a figure's table; a column
+    is numeric (right-aligned) when its first row's value is a number. Each row is written here
+    (its text escaped): a Jinja loop over every cell cost a page with 50 agencies × 12 months
+    more than its SQL."""
     first = figure.rows[0] if figure.rows else [None] * len(figure.columns)
     numeric = [index > 0 and _numeric(v) for index, v in enumerate(first)]
-    body = [[(numbers(v) if numeric[i] else str(v), numeric[i]) for i, v in enumerate(row)] for row in figure.rows]
+    rows = []
+    for row in figure.rows:
+        cells = []
+        for i, v in enumerate(row):
+            if i == 0:
+                cells.append(f'<th scope="row" class="fw-normal">{escape(str(v))}</th>')
+            elif numeric[i]:
+                cells.append(f'<td class="text-end text-nowrap">{escape(numbers(v))}</td>')
+            else:
+                cells.append(f"<td>{escape(str(v))}</td>")
+        rows.append(Markup(f"<tr>{''.join(cells)}</tr>"))  # noqa: S704 - every cell escaped above
     return {"head": list(zip(figure.columns, numeric + [False] * (len(figure.columns) - len(numeric)), strict=False)),
-            "body": body}
+            "rows": rows}

@@ -1,7 +1,6 @@
 """The manager dashboard page and one CSV per figure. Everyone signed in reads it, each seeing
 the figures of the records their policies let them see (a liaison: their own agency)."""
 from flask import Blueprint, Response, abort, render_template, url_for
-from flask_babel import format_date
 from flask_login import current_user, login_required
 
 from ... import csvfile
@@ -10,18 +9,18 @@ from ...catalogue import gettext as _
 from ...clock import utcnow
 from ...errors import Forbidden
 from ...extensions import db
-from ...templating import when
+from ...templating import day_text, when
 from . import figures, policy, present, rollup
 
 bp = Blueprint("manager", __name__)
 
 
 def month_label(day):
-    return format_date(day, "MM/yyyy")
+    return day_text(day, "MM/yyyy")
 
 
 def day_label(day):
-    return format_date(day, "dd/MM")
+    return day_text(day, "dd/MM")
 
 
 LISTS = ("unacknowledged", "clocks")  # figures whose table lists records (the page shows the first few)

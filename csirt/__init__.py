@@ -38,8 +38,6 @@ def create_app(config=None):
 
 
 def register_extensions(app):
-    from flask_babel import lazy_gettext
-
     from . import catalogue, i18n
     from .auth.services import connect_signals, load_session_user
     from .extensions import babel, csrf, db, init_engine_events, login_manager, migrate
@@ -57,7 +55,7 @@ def register_extensions(app):
     login_manager.user_loader(load_session_user)
     connect_signals()
     login_manager.localize_callback = i18n.gettext_proxy
-    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message = catalogue.lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     # import models so the metadata knows every table
     from . import scheduler as _scheduler  # noqa: F401  (its lease table)

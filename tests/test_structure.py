@@ -153,3 +153,12 @@ def test_only_the_scanner_starts_a_process():
               if p.relative_to(PACKAGE).as_posix() != "checks/scanner.py"
               and any(word in p.read_text(encoding="utf-8") for word in ("os.system(", "os.popen(", "os.exec"))]
     assert not bad and not source, (bad, source)
+
+
+def test_the_code_translates_through_the_kept_catalogue():
+    """csirt/catalogue.py: gettext, ngettext and lazy_gettext come from there, which reads the
+    request's catalogue once; Flask-Babel's own look it up again on every call."""
+    kept = {"gettext", "ngettext", "lazy_gettext"}
+    bad = [f"{p.relative_to(PACKAGE)}: {name}" for p in _files(PACKAGE) if p.name != "catalogue.py"
+           for module, name in _imports(p) if module == "flask_babel" and name in kept]
+    assert not bad, bad

@@ -16,7 +16,7 @@ CHANNELS = {"email": EmailChannel(), "webhook": WebhookChannel(), "telegram": Te
 
 def get(name):
     """The channel called `name`, or the house validation error."""
-    from flask_babel import gettext as _
+    from ...catalogue import gettext as _
 
     channel = CHANNELS.get(name)
     if channel is None:

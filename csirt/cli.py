@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .errors import DomainError
 from .extensions import db
+from .process import settle
 
 
 def _fail(err):
@@ -278,6 +279,7 @@ def serve(host, port, no_scheduler):
     app = current_app._get_current_object()
     runner = None if no_scheduler else _start_scheduler(app)
     server = make_server(host, port, app, threaded=True)
+    settle()
     click.echo(f"csirt serving on http://{host}:{port}  (Ctrl-C to stop)")
 
     def stop(*_args):
@@ -301,6 +303,7 @@ def scheduler_command():
     _configure_logging()
     app = current_app._get_current_object()
     runner = _start_scheduler(app)
+    settle()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: done.set())
     signal.signal(signal.SIGINT, lambda *_a: done.set())

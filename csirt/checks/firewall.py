@@ -4,11 +4,15 @@ against the baseline (`evaluate.firewall_verdict`).
 
 Efficient scanning: the jobs are grouped by the exact port set to scan, and each group is ONE
 nmap run over all its hosts (`scanner.scan`), whose XML is parsed once and mapped back to the
-jobs. Every target is normalised, host names resolved once, and every address checked against
+jobs. A job is judged as soon as nmap has written every one of its addresses (a job that names
+a network waits for the end), and handed to `ctx.emit` when the runner gave one, so its result is
+stored while nmap scans the others; `run` still returns every Result. Every target is
+normalised, host names resolved once, and every address checked against
 `CSIRT_SCAN_ALLOWED_NETWORKS` before anything runs: a job with a target outside gets an error
 result ("not_allowed") and is not scanned, the others are.
 """
 import ipaddress
+import logging
 import time
 from functools import lru_cache
 
@@ -16,6 +20,8 @@ from ..clock import utcnow
 from ..systems.ports import format_baseline, merge, parse_baseline
 from . import evaluate, scanner, targets
 from .kinds import Result
+
+logger = logging.getLogger(__name__)
 
 # States of an address in which its ports are unknown.
 _UNKNOWN = ("timeout", "missing", "down", "unknown")
@@ -88,12 +94,12 @@ def _states(hosts, outcome_hosts):
     return out
 
 
-def _judge(job, scanned, hosts, outcome, started, command):
-    """The job's Result from its group's scan. `command` is the group's argv, ONE list shared by
-    all its results (read-only): copying an argv of 10,000 addresses for each of 10,000 results
-    was quadratic."""
-    states = _states(hosts, outcome.hosts)
-    opened = evaluate.union_open(outcome.hosts, states)
+def _judge(job, scanned, hosts, found, started, command):
+    """The job's Result from what its group's scan `found` (address → state and open ports).
+    `command` is the group's argv, ONE list shared by all its results (read-only): copying an argv
+    of 10,000 addresses for each of 10,000 results was quadratic."""
+    states = _states(hosts, found)
+    opened = evaluate.union_open(found, states)
     status, details = evaluate.firewall_verdict(opened, job.baseline or "", scanned,
                                                 bool(job.params.get("closed_fails")))
     details["hosts"] = states
@@ -116,6 +122,39 @@ def _ports_shown(scanned):
 def _group_key(scanned):
     """(tcp text, udp text): the jobs with the same key share one nmap run."""
     return _ports_text(scanned, "tcp"), _ports_text(scanned, "udp")
+
+
+class _Early:
+    """Judges a group's jobs as nmap reports their addresses (`scanner.scan`'s `on_host`) and
+    emits each Result at once. Only jobs of single addresses: a network's hosts are not known
+    before the end. Never raises into the scan: a failure here only means the job waits for the
+    end like the others."""
+
+    def __init__(self, members, started, emit):
+        self.members, self.started, self.emit = members, started, emit
+        self.results = {}   # item id → the Result emitted
+        self._left = {}     # member index → addresses not reported yet
+        self._waiting = {}  # address → [member index]
+        for index, (_job, _scanned, hosts) in enumerate(members):
+            if hosts and not any("/" in host for host in hosts):
+                self._left[index] = set(hosts)
+                for host in hosts:
+                    self._waiting.setdefault(host, []).append(index)
+
+    def __call__(self, argv, address, found):
+        for index in self._waiting.pop(address, ()):
+            left = self._left[index]
+            left.discard(address)
+            if left:
+                continue
+            job, scanned, hosts = self.members[index]
+            try:
+                result = _judge(job, scanned, hosts, found, self.started, argv)
+                self.emit(result)
+            except Exception:  # judged again at the end, with the others
+                logger.exception("firewall job %s could not be judged early", job.item_id)
+                continue
+            self.results[job.item_id] = result
 
 
 def run(jobs, ctx):
@@ -143,19 +182,22 @@ def run(jobs, ctx):
                 results[job.item_id] = _error(job, started, {"reason": "timeout"})
             continue
         everyone = list(dict.fromkeys(h for _j, _s, hosts in members for h in hosts))
+        early = _Early(members, started, ctx.emit) if ctx.emit is not None else None
         try:
-            outcome = scanner.scan(everyone, tcp, udp, timeout, ctx.config)
+            outcome = scanner.scan(everyone, tcp, udp, timeout, ctx.config, on_host=early)
         except ValueError:  # the scanner's last gate refused what the checks above let through
             for job, _s, _h in members:
                 results[job.item_id] = _error(job, started, {"reason": "bad_target"})
             continue
-        command = list(outcome.argv)
+        command = outcome.argv  # the list the early results carry too: one scan row per run
         for job, scanned, hosts in members:
-            if outcome.error:
+            if early is not None and job.item_id in early.results:
+                results[job.item_id] = early.results[job.item_id]  # final: nmap was done with it
+            elif outcome.error:
                 details = {"reason": outcome.error}
                 if outcome.stderr:
                     details["stderr"] = outcome.stderr[-500:]
                 results[job.item_id] = _error(job, started, details, command)
             else:
-                results[job.item_id] = _judge(job, scanned, hosts, outcome, started, command)
+                results[job.item_id] = _judge(job, scanned, hosts, outcome.hosts, started, command)
     return [results[job.item_id] for job in jobs]

@@ -5,7 +5,10 @@ A kind's runner is `run(jobs, ctx) -> list[Result]`, one Result per job (same `i
 raising for a job's own trouble (that is a Result with status "error"). `ctx` is a `RunContext`:
 the time the tick started, the app's config values the kinds read, the heartbeats of the jobs'
 servers (agent and antivirus kinds), and `deadline` (a monotonic time the whole batch must end
-by). Runners are registered in `RUNNERS` by kind name (filled by `runners()`).
+by), and `emit`: when the runner gives it, a kind may hand it each Result that is final before the
+whole run ends (the firewall kind does, as nmap reports each host), and the runner stores those
+while the rest runs; the kind still returns every Result. Runners are registered in `RUNNERS`
+by kind name (filled by `runners()`).
 
 `details` is JSON data, never prose: pages and alerts turn it into words in the reader's language
 (`display.py`). Common keys: "reason" (a short machine key such as "stale", "open_ports",
@@ -46,6 +49,7 @@ class RunContext:
     config: dict                  # app.config values (CSIRT_SCAN_ALLOWED_NETWORKS, ...)
     deadline: float | None = None  # time.monotonic() by which the batch must end
     heartbeats: dict = field(default_factory=dict)  # server_id → ServerHeartbeat-like object
+    emit: object = None           # callable(Result): a result final before the run ends, stored at once
 
 
 def each(jobs, check):

@@ -8,19 +8,23 @@ turn the changes of state into alerts.
 3. the jobs run in units (all firewall jobs in one unit: the firewall kind puts the hosts of one
    scan into one nmap; the antivirus kind's jobs in one; each agent, tls and portal job alone), at
    most CSIRT_CHECK_CONCURRENCY units at once;
-4. every result is stored as a CheckResult with the item's new state, all in one transaction (a
-   result whose claim ran out and was taken over is dropped);
+4. every result is stored as a CheckResult with the item's new state (a result whose claim ran out
+   and was taken over is dropped): the results a kind hands over early (the firewall kind, as nmap
+   reports each host) are stored while the kinds run, STORE_EVERY to a transaction, so a
+   10,000-host scan is stored as it goes, not after it; the rest in one transaction at the end;
 5. a failure not yet alerted fires, a pass (or warn) of an alerted item resolves: the alerts go
    in ONE call to the alert intake (`via="check"`), then `alerting` is set. A failed intake leaves
    `alerting` as it was, so the next run sends it again.
 
 A scheduler stopping in the middle of a tick (`stop()`) records its claimed runs as interrupted
-(retried once) instead of storing what the killed scans returned.
+(retried once) instead of storing what the killed scans returned; results stored before the stop
+are kept (nmap had finished those hosts).
 """
 import itertools
 import logging
 import math
 import os
+import queue
 import socket
 import time
 import uuid
@@ -216,9 +220,12 @@ def _run_unit(run, kind, jobs, ctx, generation):
     return list(found.values())
 
 
-def _run(items, heartbeats, now, config):
+def _run(items, heartbeats, now, config, storer):
+    """Run the items' units in threads; the results they emit early are stored meanwhile (in this
+    thread, which holds the session). (every unit's results, stopped?)."""
     registry = kinds.runners()
-    ctx = kinds.RunContext(now=now, config=config, heartbeats=heartbeats)
+    early = queue.SimpleQueue()
+    ctx = kinds.RunContext(now=now, config=config, heartbeats=heartbeats, emit=early.put)
     concurrency = max(1, int(config.get("CSIRT_CHECK_CONCURRENCY") or 1))
     generation = _stopped
     results, futures = [], []
@@ -228,25 +235,37 @@ def _run(items, heartbeats, now, config):
             if run is None:
                 results.extend(_error(job, "unknown_kind", now) for job in jobs)
                 continue
-            futures.append(pool.submit(_run_unit, run, kind, jobs, ctx, generation))
+            future = pool.submit(_run_unit, run, kind, jobs, ctx, generation)
+            future.add_done_callback(lambda _f: early.put(_UNIT_DONE))
+            futures.append(future)
+        _store_early(len(futures), early, storer, generation)
         for future in futures:
             results.extend(future.result())
     return results, _stopped != generation
 
 
-def _store_scans(results):
-    """One CheckScan row per nmap run behind `results` (its results share ONE argv list: the
-    firewall kind hands the same list to every result of a run); {id(argv): scan id}."""
-    scans = {}
-    for r in results:
-        if r.command is not None and id(r.command) not in scans:
-            scans[id(r.command)] = r
-    ids = {}
-    for key, r in scans.items():
-        ids[key] = db.session.execute(insert(_SCANS).values(started_at=r.started_at, argv=r.command,
-                                                            hosts=_hosts(r.command))
-                                      .returning(_SCANS.c.id)).scalar_one()
-    return ids
+_UNIT_DONE = object()  # put on the queue of early results when a unit ends
+STORE_EVERY = 250      # early results stored per transaction (fewer when none comes for 50 ms)
+
+
+def _store_early(units, early, storer, generation):
+    """Until the `units` have all ended, store the results they emit, STORE_EVERY at a time or
+    whatever came once the flow pauses. Stops storing when the scheduler stops (those runs are
+    recorded interrupted); what is left at the end is stored with the units' returned results."""
+    pending = []
+    while units:
+        try:
+            got = early.get(timeout=0.05 if pending else None)
+        except queue.Empty:
+            got = None
+        if got is _UNIT_DONE:
+            units -= 1
+        elif got is not None:
+            pending.append(got)
+        if pending and (got is None or len(pending) >= STORE_EVERY):
+            if _stopped == generation:
+                storer.store(pending)
+            pending = []
 
 
 def _hosts(argv):
@@ -254,52 +273,86 @@ def _hosts(argv):
     return len(argv) - argv.index("--") - 1 if "--" in argv else 0
 
 
-def _store(claim, items, results):
-    """Store every result of the claim and the items' new states (one transaction, committed)."""
-    by_id = {item.job.item_id: item for item in items}
-    results = sorted((r for r in results if r.item_id in by_id), key=lambda r: r.item_id)
-    ours = set(claims.release(claim, [r.item_id for r in results]))
-    dropped = len(results) - len(ours)
-    if dropped:
-        logger.warning("%d check result(s) dropped: their claim ran out and was taken over", dropped)
-    results = [r for r in results if r.item_id in ours]
-    if not results:
+class _Storer:
+    """Stores a tick's results, in one transaction per call: the results a kind emits while it
+    runs (`kinds.RunContext.emit`), then the rest. Each result is stored once (a second one for
+    the same item is ignored) and only while the item still carries the claim; one CheckScan row
+    per nmap run however many calls its results come in."""
+
+    def __init__(self, claim, items):
+        self.claim = claim
+        self.by_id = {item.job.item_id: item for item in items}
+        self.stored = []   # [Stored], in the order stored
+        self.done = set()  # item ids stored, or dropped because the claim was lost
+        self._scans = {}   # id(argv) → CheckScan id
+
+    def store(self, results):
+        """Store `results` not stored yet and the items' new states; commits."""
+        fresh = {}
+        for r in results:
+            if r.item_id in self.by_id and r.item_id not in self.done and r.item_id not in fresh:
+                fresh[r.item_id] = r
+        if not fresh:
+            return []
+        results = [fresh[item_id] for item_id in sorted(fresh)]
+        ours = set(claims.release(self.claim, [r.item_id for r in results]))
+        self.done.update(fresh)
+        dropped = len(results) - len(ours)
+        if dropped:
+            logger.warning("%d check result(s) dropped: their claim ran out and was taken over", dropped)
+        results = [r for r in results if r.item_id in ours]
+        if not results:
+            db.session.commit()
+            return []
+        stored = self._insert(results)
         db.session.commit()
-        return []
-    rows = []
-    scans = _store_scans(results)
-    for r in results:
-        item = by_id[r.item_id]
-        rows.append({"server_check_id": r.item_id, "server_id": item.job.server_id, "kind": item.job.kind,
-                     "status": r.status, "changed": r.status != item.state, "started_at": r.started_at,
-                     "finished_at": r.finished_at,
-                     "duration_ms": max(0, int((r.finished_at - r.started_at).total_seconds() * 1000)),
-                     "details": r.details or {},
-                     "scan_id": scans.get(id(r.command)) if r.command is not None else None})
-    statement = insert(_RESULTS).returning(_RESULTS.c.id, _RESULTS.c.server_check_id)
-    ids = {}
-    for start in range(0, len(rows), 500):
-        returned = db.session.execute(statement, rows[start:start + 500])
-        ids.update({item_id: ident for ident, item_id in returned})
-    stored, changed_params, same_params = [], [], []
-    for r, row in zip(results, rows, strict=True):
-        item = by_id[r.item_id]
-        params = {"b_id": r.item_id, "b_state": r.status, "b_last_run": r.finished_at, "b_result": ids[r.item_id]}
-        if row["changed"]:
-            changed_params.append({**params, "b_since": r.finished_at})
-        else:
-            same_params.append(params)
-        stored.append(Stored(item=item, result=r, result_id=ids[r.item_id], before=item.state,
-                             changed=row["changed"]))
-    common = dict(state=bindparam("b_state"), last_run_at=bindparam("b_last_run"),
-                  last_result_id=bindparam("b_result"))
-    if changed_params:
-        db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
-                           .values(**common, state_since=bindparam("b_since")), changed_params)
-    if same_params:
-        db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**common), same_params)
-    db.session.commit()
-    return stored
+        self.stored.extend(stored)
+        return stored
+
+    def _scan_ids(self, results):
+        for r in results:
+            if r.command is not None and id(r.command) not in self._scans:
+                self._scans[id(r.command)] = db.session.execute(
+                    insert(_SCANS).values(started_at=r.started_at, argv=r.command, hosts=_hosts(r.command))
+                    .returning(_SCANS.c.id)).scalar_one()
+        return self._scans
+
+    def _insert(self, results):
+        rows = []
+        scans = self._scan_ids(results)
+        for r in results:
+            item = self.by_id[r.item_id]
+            rows.append({"server_check_id": r.item_id, "server_id": item.job.server_id, "kind": item.job.kind,
+                         "status": r.status, "changed": r.status != item.state, "started_at": r.started_at,
+                         "finished_at": r.finished_at,
+                         "duration_ms": max(0, int((r.finished_at - r.started_at).total_seconds() * 1000)),
+                         "details": r.details or {},
+                         "scan_id": scans.get(id(r.command)) if r.command is not None else None})
+        statement = insert(_RESULTS).returning(_RESULTS.c.id, _RESULTS.c.server_check_id)
+        ids = {}
+        for start in range(0, len(rows), 500):
+            returned = db.session.execute(statement, rows[start:start + 500])
+            ids.update({item_id: ident for ident, item_id in returned})
+        stored, changed_params, same_params = [], [], []
+        for r, row in zip(results, rows, strict=True):
+            item = self.by_id[r.item_id]
+            params = {"b_id": r.item_id, "b_state": r.status, "b_last_run": r.finished_at,
+                      "b_result": ids[r.item_id]}
+            if row["changed"]:
+                changed_params.append({**params, "b_since": r.finished_at})
+            else:
+                same_params.append(params)
+            stored.append(Stored(item=item, result=r, result_id=ids[r.item_id], before=item.state,
+                                 changed=row["changed"]))
+        common = dict(state=bindparam("b_state"), last_run_at=bindparam("b_last_run"),
+                      last_result_id=bindparam("b_result"))
+        if changed_params:
+            db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
+                               .values(**common, state_since=bindparam("b_since")), changed_params)
+        if same_params:
+            db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**common),
+                               same_params)
+        return stored
 
 
 def alert_due(status, alerting):
@@ -375,16 +428,18 @@ def tick(holder_id=None, now=None, only=None):
     try:
         items, heartbeats = _load(claim.ids)
         db.session.commit()  # no transaction stays open while the checks run
+        storer = _Storer(claim, items)
         values = {key: config.get(key) for key in CONFIG_KEYS}
-        results, stopped = _run(items, heartbeats, now, values)
+        results, stopped = _run(items, heartbeats, now, values, storer)
     except BaseException:
         db.session.rollback()
-        claims.interrupt(claim, claim.ids, utcnow())
+        claims.interrupt(claim, claim.ids, utcnow())  # the runs stored already are not ours to mark
         raise
+    if not stopped:
+        storer.store(results)
+    report.stored = storer.stored
     if stopped:
         report.interrupted = claims.interrupt(claim, claim.ids, utcnow())
-        return report
-    report.stored = _store(claim, items, results)
     report.alerts = _alert(report.stored)
     return report
 

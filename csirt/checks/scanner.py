@@ -16,6 +16,7 @@ python-nmap's parser was measured slower on 10,000 hosts and ignores nmap's `tim
 """
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import re
 import shutil
@@ -141,11 +142,16 @@ def _which(path):
     return shutil.which(path) if os.sep not in path else (path if os.access(path, os.X_OK) else None)
 
 
-def scan(hosts, tcp_ports, udp_ports, timeout, config):
+def scan(hosts, tcp_ports, udp_ports, timeout, config, on_host=None):
     """Scan `hosts` (normalised addresses or networks, all inside the allowed networks) for the
     ports given, in ONE nmap run that must end within `timeout` seconds. Never raises for nmap's
     trouble: the outcome's `error` says what went wrong. ValueError for a host or port list the
-    profile refuses (the callers validate first; this is the last gate)."""
+    profile refuses (the callers validate first; this is the last gate).
+
+    `on_host(argv, address, hosts)`, when given, is called (in this thread) as each host's element
+    is read, while nmap goes on with the others: nmap writes a host once it is done with it, so
+    what it says of that host is final even if the run fails later. `hosts` is the map read so
+    far (the outcome's `hosts` at the end)."""
     nmap_path = config.get("CSIRT_NMAP_PATH") or "nmap"
     timeout = max(1.0, float(timeout))
     argv = build_argv(nmap_path, hosts, tcp_ports, udp_ports, max(1, int(timeout * 0.9)),
@@ -170,8 +176,10 @@ def scan(hosts, tcp_ports, udp_ports, timeout, config):
         return ScanOutcome(argv, error="not_permitted", stderr=str(err)[:STDERR_KEEP])
     with _live_lock:
         _live.add(proc)
+    _widen(proc.stdout)
     try:
-        hosts, bad, err, parse_seconds, timed_out = _stream(proc, timeout)
+        report = (lambda address, found: on_host(argv, address, found)) if on_host else None
+        hosts, bad, err, parse_seconds, timed_out = _stream(proc, timeout, report)
     finally:
         with _live_lock:
             _live.discard(proc)
@@ -196,7 +204,21 @@ def scan(hosts, tcp_ports, udp_ports, timeout, config):
     return outcome
 
 
-def _stream(proc, timeout):
+F_SETPIPE_SZ = 1031  # Linux fcntl
+PIPE_BYTES = 1 << 20  # the unprivileged maximum (/proc/sys/fs/pipe-max-size)
+
+
+def _widen(pipe):
+    """Give nmap's stdout pipe 1 MB instead of 64 KB where Linux allows it, so nmap does not wait
+    on a full pipe while this process is busy storing results (nmap writes ~2.5 KB a host)."""
+    if sys.platform.startswith("linux"):
+        try:
+            fcntl.fcntl(pipe.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pass
+
+
+def _stream(proc, timeout, on_host=None):
     """Read nmap's XML while it writes it (one host element as each host is done), so parsing
     overlaps the scan instead of following it; stderr is drained in a thread. A timer kills the
     process group when `timeout` passes. (hosts, bad output?, stderr, seconds parsing, timed out?)."""
@@ -210,7 +232,7 @@ def _stream(proc, timeout):
     timer.daemon = True
     errors = []
     drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
-    parser, bad, parsing = HostParser(), False, 0.0
+    parser, bad, parsing = HostParser(on_host), False, 0.0
     timer.start()
     drain.start()
     try:
@@ -252,11 +274,13 @@ class HostParser:
     "open": {"22/tcp"}}}. Only ports in state "open" count as open ("open|filtered" is UDP's
     silence, "filtered" a firewall's: neither proves a listening service). Each host element is
     dropped once read, so memory stays flat however many hosts. nmap writes this XML itself (no
-    DTD, entities escaped); expat resolves no external entity."""
+    DTD, entities escaped); expat resolves no external entity. `on_host(address, hosts)` is called
+    after each host is read."""
 
-    def __init__(self):
+    def __init__(self, on_host=None):
         self._parser = ET.XMLPullParser(events=("end",))  # noqa: S314 - nmap's own output, see above
         self.hosts = {}
+        self._on_host = on_host
 
     def feed(self, data):
         self._parser.feed(data)
@@ -286,7 +310,10 @@ class HostParser:
             port_state = port.find("state")
             if port_state is not None and port_state.get("state") == "open":
                 opened.add(f"{port.get('portid')}/{port.get('protocol')}")
-        self.hosts[address.get("addr")] = {"state": state, "open": opened}
+        addr = address.get("addr")
+        self.hosts[addr] = {"state": state, "open": opened}
+        if self._on_host is not None:
+            self._on_host(addr, self.hosts)
 
 
 def parse_xml(data):

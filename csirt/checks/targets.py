@@ -5,6 +5,7 @@ except `resolve`.
 import ipaddress
 import re
 import socket
+from functools import lru_cache
 
 from ..catalogue import gettext as _
 
@@ -21,11 +22,22 @@ def allowed_networks(config):
             for part in text.replace(" ", ",").split(",") if part.strip()]
 
 
+@lru_cache(maxsize=65536)
+def _address(text):
+    """`text` as an ip_address, or None when it is not one. Cached: a scan of N servers looks at
+    each address several times (normalised, sorted into name or address, checked against the
+    allowed networks here and again at the scanner's last gate), and the scheduler sees the same
+    addresses every tick; ip_address objects are immutable."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def is_allowed(address, networks):
     """True if the IP `address` (text or ip_address) lies in one of `networks`."""
-    try:
-        ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    except ValueError:
+    ip = _address(address) if isinstance(address, str) else address
+    if ip is None:
         return False
     return any(ip.version == net.version and ip in net for net in networks)
 
@@ -83,10 +95,9 @@ def normalise_target(text, max_cidr_hosts=256):
         if network.num_addresses == 1:
             return str(network.network_address)
         return str(network)
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    address = _address(text)
+    if address is not None:
+        return str(address)
     name = text.lower()
     name = name[:-1] if name.endswith(".") else name
     if not name or not _is_hostname(name):
@@ -98,11 +109,7 @@ def kind_of(token):
     """"address", "network" or "name" for a normalised token."""
     if "/" in token:
         return "network"
-    try:
-        ipaddress.ip_address(token)
-        return "address"
-    except ValueError:
-        return "name"
+    return "name" if _address(token) is None else "address"
 
 
 def resolve(token):

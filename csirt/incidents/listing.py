@@ -220,6 +220,8 @@ def _ordered(query, lq, values):
     return query.order_by(*order)
 
 
+TOTAL = "list_total"  # the column of the count in the rows of a page read with `rows`
+
 # Built statements by shape (see `_statements`); cleared when full, so it stays small.
 _BUILT = {}
 _BUILT_MAX = 512
@@ -236,7 +238,8 @@ def _scope_key(query):
 
 
 def _statements(user, lq, values, rows):
-    """(page SELECT, count SELECT) for this request, built once per shape: building them and
+    """(page SELECT, count SELECT, page SELECT whose rows carry the count as TOTAL or None) for this
+    request, built once per shape: building them and
     computing their cache keys cost a list request half as much as running them. The shape is the
     policy's SELECT for `user` (keyed exactly, values included), the filters present, the sort,
     and `rows`; every other value is bound by name from `values` at each execution."""
@@ -248,8 +251,12 @@ def _statements(user, lq, values, rows):
     if built is None:
         base = _narrowed(visible, lq, values)
         query = _ordered(base, lq, values).limit(bindparam("page_limit", values["page_limit"]))
-        built = (query if rows is None else rows(query),
-                 base.with_only_columns(func.count(Incident.id)).order_by(None))
+        count = base.with_only_columns(func.count(Incident.id)).order_by(None)
+        if rows is None:
+            built = (query, count, None)
+        else:  # the rows also carry the count: one round trip fewer (an uncorrelated subquery, run once)
+            shaped = rows(query)
+            built = (shaped, count, shaped.add_columns(count.correlate(None).scalar_subquery().label(TOTAL)))
         if key is not None:
             if len(_BUILT) >= _BUILT_MAX:
                 _BUILT.clear()
@@ -270,13 +277,22 @@ def page(user, lq, with_total=True, rows=None, bound=None):
     `rows`, when given, reshapes the page's SELECT (`rows(select)` returns the SELECT to run)
     and the page holds the plain rows it returns instead of Incident objects: for a caller that
     only reads values, so building ORM objects (six a row with the joined agency and people)
-    is work for nothing. Those rows must carry `id` and the sort column under their names.
+    is work for nothing. Those rows must carry `id` and the sort column under their names; with
+    the total, each row also carries it as its last column (TOTAL), so the page and its count are
+    one statement (a second only when a later page comes back empty).
     `bound`: the values of the parameters `rows` names (the SELECT is built once per shape, so
     a value that changes, such as the time, must be bound)."""
     values = _values(user, lq)
-    query, count = _statements(user, lq, values, rows)
+    query, count, counted = _statements(user, lq, values, rows)
+    total = -1
     if rows is None:
         rows = db.session.execute(query, values).unique().scalars().all()
+    elif with_total:
+        rows = db.session.execute(counted, {**values, **(bound or {})}).all()
+        if rows:
+            total = rows[0][-1]
+        elif "cursor_id" not in values:
+            total = 0  # nothing on the first page: nothing matches
     else:
         rows = db.session.execute(query, {**values, **(bound or {})}).all()
     next_cursor = None
@@ -285,8 +301,7 @@ def page(user, lq, with_total=True, rows=None, bound=None):
         last = rows[-1]
         value = getattr(last, SORTS[lq.sort].key)
         next_cursor = _encode_cursor(value, last.id)
-    total = -1
-    if with_total:
+    if with_total and total == -1:
         total = db.session.execute(count, values).scalar()
     return Page(rows, next_cursor, total)
 

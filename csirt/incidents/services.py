@@ -14,10 +14,10 @@ from ..audit.services import diff, record, snapshot
 from ..catalogue import gettext as _
 from ..clock import utc_to_local, utcnow
 from ..errors import Conflict, ValidationError, invalid
-from ..extensions import db
+from ..extensions import db, on_postgres
 from ..ids import as_id
 from ..team.models import Agency, User
-from . import clocks, lifecycle, links, notices, policy
+from . import clocks, lifecycle, links, notices, opening, policy
 from .models import Incident, TimelineEntry
 from .references import next_reference
 from .validation import clean_incident
@@ -112,15 +112,38 @@ _NEW_INCIDENT = _column_defaults(_INCIDENTS)
 
 
 def _insert_incident(row, related):
-    """INSERT the incident's `row` and return it as a persistent object, as if read back: every
-    column set (what the INSERT wrote), `related` objects attached, nothing left to load."""
+    """INSERT the incident's `row` and return it as a persistent object (`_loaded`)."""
     row = {**_NEW_INCIDENT, **row}
     row["id"] = db.session.execute(_INSERT_INCIDENT, row).scalar_one()
+    return _loaded(row, related)
+
+
+def _loaded(row, related):
+    """The incident of the `row` just inserted as a persistent object, as if read back: every
+    column set (what the INSERT wrote), `related` objects attached, nothing left to load."""
     incident = Incident(**row)
     make_transient_to_detached(incident)  # its values become the loaded state of row `id`
     db.session.add(incident)
     for key, value in related.items():  # attached as loaded, as a joined load would
         set_committed_value(incident, key, value)
+    return incident
+
+
+def _insert_first_rows(actor, row, related, assignment, now):
+    """The reference, the incident and its first timeline entries: one statement on PostgreSQL
+    (`opening.py`), three on SQLite. The incident, as loaded."""
+    prefix, year = current_app.config["CSIRT_REF_PREFIX"], utc_to_local(now).year
+    if on_postgres():
+        row = {**_NEW_INCIDENT, **row}
+        row["id"], row["reference"] = opening.insert(db.session, prefix, year, row, actor.id, now, assignment)
+        return _loaded(row, related)
+    reference = next_reference(prefix, year)
+    incident = _insert_incident({**row, "reference": reference}, related)
+    entries = [{"incident_id": incident.id, "author_id": actor.id, "kind": "created", "body": "",
+                "data": {"reference": reference}, "at": now}]
+    if assignment:
+        entries.append({**entries[0], "kind": "assignment", "data": assignment})
+    db.session.execute(_INSERT_TIMELINE, entries)
     return incident
 
 
@@ -148,15 +171,11 @@ def open_incident(actor, data, source="manual"):
     assignment = _assignment_data(None, values["assignee_id"]) if values.get("assignee_id") else None
     username = actor.username  # for the log line: read now, not reloaded after the commit
     now = utcnow()
-    reference = next_reference(current_app.config["CSIRT_REF_PREFIX"], utc_to_local(now).year)
-    incident = _insert_incident(dict(reference=reference, status="new", source=source, reporter_id=actor.id,
-                                     reported_at=now, created_at=now, updated_at=now, **values), related)
+    incident = _insert_first_rows(actor, dict(status="new", source=source, reporter_id=actor.id, reported_at=now,
+                                              created_at=now, updated_at=now, **values),
+                                  related, assignment, now)
+    reference = incident.reference
     del named  # the incident holds them now
-    entries = [{"incident_id": incident.id, "author_id": actor.id, "kind": "created", "body": "",
-                "data": {"reference": reference}, "at": now}]
-    if assignment:
-        entries.append({**entries[0], "kind": "assignment", "data": assignment})
-    db.session.execute(_INSERT_TIMELINE, entries)
     links.insert_links(incident.id, change)
     clocks.start_new(incident, change.systems or [])
     record(actor, "incident.create", incident, after=_audited(incident, change if change else None))

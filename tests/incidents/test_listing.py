@@ -119,6 +119,37 @@ def test_the_total_counts_every_match_not_only_the_page(world):
     assert (len(page.items), page.total) == (1, 4) and page.next_cursor
 
 
+def test_the_total_read_with_the_rows_is_the_count_of_every_match_on_every_page(world, db):
+    # with `rows` (the list page, the API) the page's SELECT carries the count; a later page that
+    # comes back empty counts apart, an empty first page is 0 without counting
+    from csirt.incidents import list_page
+    from tests.conftest import recorded_statements
+
+    boss = world["boss"]
+    expected = len(ids(boss, status="open"))
+    seen_totals, cursor, pages = [], "", 0
+    while True:
+        with recorded_statements(db.engine) as seen:
+            page = list_page.page(boss, ListQuery.from_args({"status": "open", "limit": "2", "cursor": cursor}))
+        assert len(seen) == 1, seen
+        seen_totals.append(page.total)
+        pages += 1
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen_totals == [expected] * pages and pages == -(-expected // 2)
+    with recorded_statements(db.engine) as seen:
+        nothing = list_page.page(boss, ListQuery.from_args({"q": "không có"}))
+    assert (nothing.items, nothing.total, len(seen)) == ([], 0, 1)
+    # a cursor past the last row: no row to carry the count, so it is counted apart
+    last = listing.page(boss, ListQuery.from_args({"status": "open", "sort": "created", "dir": "asc", "limit": "200"}))
+    beyond = listing._encode_cursor(last.items[-1].id, last.items[-1].id)
+    with recorded_statements(db.engine) as seen:
+        empty = list_page.page(boss, ListQuery.from_args({"status": "open", "sort": "created", "dir": "asc",
+                                                          "cursor": beyond}))
+    assert (empty.items, empty.total, len(seen)) == ([], expected, 2)
+
+
 def test_a_member_lists_only_their_agencys_incidents_whatever_the_filter(world, make):
     member = make.user("member", agency_obj=world["a"])
     assert ids(member) == _ids(world, "new_a", "triaged_a", "closed_a")

@@ -12,7 +12,8 @@
     the tick cut in three: before nmap starts (sync, claim, load), while it runs (the results
     parsed, judged and stored meanwhile; beside a plain nmap of the same argv) and after it ends.
     The time parsing and storing add to the scan (the second part beyond the plain nmap, plus
-    the third) over the tick's wall time: target ≤ 5 %. The same XML is also parsed with python-nmap's `analyse_nmap_xml_scan`.
+    the third) over the tick's wall time: target ≤ 5 %. The same XML is also parsed with
+    python-nmap's `analyse_nmap_xml_scan`.
 
 Every server has the baseline "22/tcp" (closed on loopback: every result is a warning, stored as
 a state change on the first tick). Only 127.0.0.0/8 is scanned.

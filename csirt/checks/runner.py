@@ -11,7 +11,8 @@ turn the changes of state into alerts.
 4. every result is stored as a CheckResult with the item's new state (a result whose claim ran out
    and was taken over is dropped): the results a kind hands over early (the firewall kind, as nmap
    reports each host) are stored while the kinds run, STORE_EVERY to a transaction, so a
-   10,000-host scan is stored as it goes, not after it; the rest in one transaction at the end;
+   10,000-host scan is stored as it goes, not after it; the rest in one transaction at the end
+   (on PostgreSQL each transaction is one statement, `storing.py`);
 5. a failure not yet alerted fires, a pass (or warn) of an alerted item resolves: the alerts go
    in ONE call to the alert intake (`via="check"`), then `alerting` is set. A failed intake leaves
    `alerting` as it was, so the next run sends it again.
@@ -37,9 +38,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, on_postgres
 from ..systems.models import Server
-from . import claims, kinds, workitems
+from . import claims, kinds, storing, workitems
 from .models import PASSING, CheckConfig, CheckResult, CheckScan, ServerCheck, ServerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -295,17 +296,18 @@ class _Storer:
         if not fresh:
             return []
         results = [fresh[item_id] for item_id in sorted(fresh)]
-        ours = set(claims.release(self.claim, [r.item_id for r in results]))
         self.done.update(fresh)
-        dropped = len(results) - len(ours)
+        if on_postgres():
+            ids = storing.store(self.claim, self._rows(results))
+        else:
+            ids = self._release_and_insert(results)
+        dropped = len(results) - len(ids)
         if dropped:
             logger.warning("%d check result(s) dropped: their claim ran out and was taken over", dropped)
-        results = [r for r in results if r.item_id in ours]
-        if not results:
-            db.session.commit()
-            return []
-        stored = self._insert(results)
         db.session.commit()
+        stored = [Stored(item=self.by_id[r.item_id], result=r, result_id=ids[r.item_id],
+                         before=self.by_id[r.item_id].state, changed=r.status != self.by_id[r.item_id].state)
+                  for r in results if r.item_id in ids]
         self.stored.extend(stored)
         return stored
 
@@ -317,9 +319,10 @@ class _Storer:
                     .returning(_SCANS.c.id)).scalar_one()
         return self._scans
 
-    def _insert(self, results):
-        rows = []
+    def _rows(self, results):
+        """check_result's columns for each of `results` (the nmap runs behind them inserted)."""
         scans = self._scan_ids(results)
+        rows = []
         for r in results:
             item = self.by_id[r.item_id]
             rows.append({"server_check_id": r.item_id, "server_id": item.job.server_id, "kind": item.job.kind,
@@ -328,22 +331,29 @@ class _Storer:
                          "duration_ms": max(0, int((r.finished_at - r.started_at).total_seconds() * 1000)),
                          "details": r.details or {},
                          "scan_id": scans.get(id(r.command)) if r.command is not None else None})
+        return rows
+
+    def _release_and_insert(self, results):
+        """SQLite: the claims released (`claims.release`), then the results of the items still
+        ours inserted and their states set; {item id: result id}."""
+        ours = set(claims.release(self.claim, [r.item_id for r in results]))
+        rows = self._rows([r for r in results if r.item_id in ours])
+        if not rows:
+            return {}
         statement = insert(_RESULTS).returning(_RESULTS.c.id, _RESULTS.c.server_check_id)
         ids = {}
         for start in range(0, len(rows), 500):
             returned = db.session.execute(statement, rows[start:start + 500])
             ids.update({item_id: ident for ident, item_id in returned})
-        stored, changed_params, same_params = [], [], []
-        for r, row in zip(results, rows, strict=True):
-            item = self.by_id[r.item_id]
-            params = {"b_id": r.item_id, "b_state": r.status, "b_last_run": r.finished_at,
-                      "b_result": ids[r.item_id]}
+        changed_params, same_params = [], []
+        for row in rows:
+            item_id = row["server_check_id"]
+            params = {"b_id": item_id, "b_state": row["status"], "b_last_run": row["finished_at"],
+                      "b_result": ids[item_id]}
             if row["changed"]:
-                changed_params.append({**params, "b_since": r.finished_at})
+                changed_params.append({**params, "b_since": row["finished_at"]})
             else:
                 same_params.append(params)
-            stored.append(Stored(item=item, result=r, result_id=ids[r.item_id], before=item.state,
-                                 changed=row["changed"]))
         common = dict(state=bindparam("b_state"), last_run_at=bindparam("b_last_run"),
                       last_result_id=bindparam("b_result"))
         if changed_params:
@@ -352,7 +362,7 @@ class _Storer:
         if same_params:
             db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**common),
                                same_params)
-        return stored
+        return ids
 
 
 def alert_due(status, alerting):

@@ -17,9 +17,10 @@ the same fingerprint.
 """
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalogue import gettext as _
@@ -83,6 +84,22 @@ def note_text(note):
     return maker(value) if maker else f"{code}: {value}"
 
 
+@dataclass(slots=True)
+class Group:
+    """A locked group row as plain data; `changed` once this batch moved it (written by `finish`)."""
+
+    id: int
+    incident_id: int | None
+    first_at: datetime
+    last_at: datetime
+    firing: list
+    changed: bool = False
+
+
+_GROUPS = AlertGroup.__table__
+_INCIDENTS = Incident.__table__
+
+
 @dataclass
 class Result:
     status: str  # opened | joined | unmatched | resolved
@@ -103,8 +120,8 @@ class Executor:
     def __init__(self, actor, hosts, now):
         self.actor, self.hosts, self.now = actor, hosts, now
         self.locale = current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi"
-        self.groups = {}      # (playbook id, group key) → AlertGroup (locked)
-        self.incidents = {}   # incident id → [status, reference, agency id]
+        self.groups = {}      # (playbook id, group key) → Group (its row locked)
+        self.incidents = {}   # incident id → [status, reference, agency id, updated at]
         self.pending = {}     # incident id → alert entries waiting for add_alerts
         self._agencies = {}   # agency code → id or None
 
@@ -130,24 +147,27 @@ class Executor:
     def _lock(self, keys):
         """Lock the groups of `keys` that exist (FOR UPDATE of the group rows only) and note their
         incidents' state, read in the same statement."""
+        g = _GROUPS.c
         rows = db.session.execute(
-            db.select(AlertGroup, Incident.status, Incident.reference, Incident.agency_id)
-            .outerjoin(Incident, Incident.id == AlertGroup.incident_id)
-            .where(tuple_(AlertGroup.playbook_id, AlertGroup.group_key).in_(keys))
-            .order_by(AlertGroup.playbook_id, AlertGroup.group_key)
-            .with_for_update(of=AlertGroup.__table__).execution_options(populate_existing=True)).all()
-        for group, status, reference, agency_id in rows:
-            self.groups[(group.playbook_id, group.group_key)] = group
-            if group.incident_id and status is not None:
-                self.incidents[group.incident_id] = [status, reference, agency_id]
+            select(g.id, g.playbook_id, g.group_key, g.incident_id, g.first_at, g.last_at, g.firing,
+                   _INCIDENTS.c.status, _INCIDENTS.c.reference, _INCIDENTS.c.agency_id, _INCIDENTS.c.updated_at)
+            .select_from(_GROUPS.outerjoin(_INCIDENTS, _INCIDENTS.c.id == g.incident_id))
+            .where(tuple_(g.playbook_id, g.group_key).in_(keys))
+            .order_by(g.playbook_id, g.group_key)
+            .with_for_update(of=_GROUPS)).all()
+        for row in rows:
+            self.groups[(row.playbook_id, row.group_key)] = Group(row.id, row.incident_id, row.first_at, row.last_at,
+                                                                  list(row.firing or []))
+            if row.incident_id and row.status is not None:
+                self.incidents[row.incident_id] = [row.status, row.reference, row.agency_id, row.updated_at]
 
     def _load_incidents(self, ids):
         ids = [i for i in ids if i not in self.incidents]
         if ids:
-            for ident, status, reference, agency_id in db.session.execute(
-                    db.select(Incident.id, Incident.status, Incident.reference, Incident.agency_id)
+            for ident, status, reference, agency_id, updated_at in db.session.execute(
+                    db.select(Incident.id, Incident.status, Incident.reference, Incident.agency_id, Incident.updated_at)
                     .where(Incident.id.in_(ids))).all():
-                self.incidents[ident] = [status, reference, agency_id]
+                self.incidents[ident] = [status, reference, agency_id, updated_at]
 
     def _is_open(self, incident_id):
         state = self.incidents.get(incident_id)
@@ -176,6 +196,7 @@ class Executor:
             group.last_at = max(group.last_at, alert.occurred_at)
             if alert.fingerprint not in group.firing:
                 group.firing = [*group.firing, alert.fingerprint]
+            group.changed = True
             paging.followed(group.incident_id, alert, decision, "joined", self.now)
             return self._result("joined", group.incident_id)
         incident, notes = self._open(alert_id, alert, decision)
@@ -183,6 +204,7 @@ class Executor:
             group.incident_id = incident.id
             group.first_at = group.last_at = alert.occurred_at
             group.firing = [alert.fingerprint]
+            group.changed = True
         return self._result("opened", incident.id, notes)
 
     def _resolved(self, alert_id, alert, decision, group):
@@ -190,6 +212,7 @@ class Executor:
             incident_id = group.incident_id
             if alert.fingerprint in group.firing:
                 group.firing = [f for f in group.firing if f != alert.fingerprint]
+                group.changed = True
         else:
             incident_id = self._incident_of_fingerprint(alert)
         if not incident_id or not self._is_open(incident_id):
@@ -223,10 +246,16 @@ class Executor:
         if entries:
             from_alerts.add_alerts(self.actor, incident_id, entries)
 
-    def finish(self):
-        """Write the alerts that joined incidents on their timelines (one call per incident)."""
+    def finish(self, writes):
+        """Add to `writes` (bulk.Writes, sent by the intake with its own) the alerts that joined
+        incidents, on their timelines, and the groups this batch moved."""
         for incident_id in list(self.pending):
-            self._flush(incident_id)
+            updated_at = self.incidents[incident_id][3]
+            from_alerts.add_alerts(self.actor, incident_id, self.pending.pop(incident_id), writes,
+                                   touch=updated_at is None or self.now - updated_at >= from_alerts.TOUCH_EVERY)
+        writes.update(_GROUPS, [{"id": group.id, "incident_id": group.incident_id, "first_at": group.first_at,
+                                 "last_at": group.last_at, "firing": group.firing}
+                                for group in self.groups.values() if group.changed])
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -275,7 +304,7 @@ class Executor:
             notes.append(("nobody_assigned", ""))
         incident = from_alerts.open_from_playbook(self.actor, opening)
         paging.opened(incident, alert, decision, self.now, notes)
-        self.incidents[incident.id] = [incident.status, incident.reference, incident.agency_id]
+        self.incidents[incident.id] = [incident.status, incident.reference, incident.agency_id, self.now]
         return incident, notes
 
     def _action(self, owner, action, opening, facts, level, values, notes):

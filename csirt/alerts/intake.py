@@ -10,7 +10,9 @@ the CLI, a person's form). One call is one transaction:
    very moment) is not inserted a second time, and is read back instead (its id and incident);
 3. only the new alerts go on: their groups are created and locked (executor.lock_groups), the
    executor opens or joins incidents, and each new row gets its incident and decision summary;
-4. one audit entry for the request ("alerts.ingest", with the counts), then the commit.
+4. one audit entry for the request ("alerts.ingest", with the counts); the rows' incidents and
+   summaries, the joined incidents' timeline entries, the groups' new state and the audit entry
+   are written together (`bulk.Writes`: one statement on PostgreSQL), then the commit.
 
 Concurrency: PostgreSQL makes a second INSERT of the same key wait for the first transaction and
 then do nothing; the group rows are locked with SELECT ... FOR UPDATE in a fixed order. SQLite
@@ -23,10 +25,11 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..audit.services import record
+from ..audit.models import AuditLog
+from ..audit.services import entry
+from ..bulk import Writes
 from ..clock import utcnow
 from ..extensions import db
 from ..incidents.models import Incident
@@ -125,14 +128,11 @@ def _ingest(actor, alerts, via):
         result = executor.apply(new_ids[key], alert, decision)
         results[key] = result
         route = {**summary(decision), "outcome": result.status, "notes": [list(n) for n in result.notes]}
-        updates.append({"b_id": new_ids[key], "b_incident": result.incident_id, "b_route": route,
-                        "b_agency": result.agency_id or hosts.facts(alert.host).agency_id})
-    executor.finish()
-    if updates:
-        table = Alert.__table__
-        db.session.execute(table.update().where(table.c.id == bindparam("b_id")).values(
-            incident_id=bindparam("b_incident"), route=bindparam("b_route"), agency_id=bindparam("b_agency")),
-            updates)
+        updates.append({"id": new_ids[key], "incident_id": result.incident_id, "route": route,
+                        "agency_id": result.agency_id or hosts.facts(alert.host).agency_id})
+    writes = Writes()
+    executor.finish(writes)
+    writes.update(Alert.__table__, updates)
 
     outcomes, seen = [], set()
     for key in keys:
@@ -147,7 +147,8 @@ def _ingest(actor, alerts, via):
     counts = {"received": len(alerts), "new": len(new_ids), "via": via}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-    record(actor, "alerts.ingest", object_type="alert", object_id="", after=counts)
+    writes.insert(AuditLog.__table__, [entry(actor, "alerts.ingest", object_type="alert", object_id="", after=counts)])
+    writes.send()  # on PostgreSQL: the groups, the timelines, the alerts and the audit entry in one statement
     return outcomes
 
 

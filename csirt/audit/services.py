@@ -11,6 +11,7 @@ from contextvars import ContextVar
 import click
 from flask import g, has_request_context, request
 
+from ..clock import utcnow
 from ..extensions import db
 from .models import AuditLog
 
@@ -103,10 +104,23 @@ def record(actor, action, obj=None, before=None, after=None, object_type=None, o
     same row a flush would write, without the unit of work's bookkeeping (which cost more than
     the INSERT itself). Otherwise it joins the pending changes and is flushed with
     them, so the order of the rows and the errors a commit raises stay as they were."""
+    values = entry(actor, action, obj, before, after, object_type, object_id, actor_name, channel, via)
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.add(AuditLog(**values))
+    else:
+        session.execute(_INSERT, values)
+
+
+def entry(actor, action, obj=None, before=None, after=None, object_type=None, object_id=None,
+          actor_name=None, channel=None, via=None):
+    """The audit row `record` writes, as a dict of every column but the id (for a caller that
+    writes it with others: `bulk.Writes`)."""
     found_channel, found_via = current_channel() if channel is None else (channel, via)
     if found_channel not in CHANNELS:
         raise ValueError(f"unknown audit channel {found_channel!r}")
-    values = dict(
+    return dict(
+        at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_name=actor_name or getattr(actor, "username", None),
         ip=client_ip(),
@@ -118,11 +132,6 @@ def record(actor, action, obj=None, before=None, after=None, object_type=None, o
         channel=found_channel,
         via=found_via[:VIA_LENGTH] if found_via else None,
     )
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.add(AuditLog(**values))
-    else:
-        session.execute(_INSERT, values)
 
 
 _INSERT = AuditLog.__table__.insert()

@@ -88,6 +88,44 @@ class Writes:
                 db.session.execute(statement, [{f"b_{c}": row[c] for c in columns} for row in rows])
 
 
+def insert_ignore(table, rows, keys, returning):
+    """INSERT `rows` (dicts with the same keys) into `table`, in their order, skipping those whose
+    `keys` (a unique constraint's columns) are taken already; the `returning` columns of the rows
+    inserted. In the caller's transaction. PostgreSQL: one statement, its rows as one JSON text
+    (`INSERT ... SELECT ... FROM json_populate_recordset(...) ON CONFLICT DO NOTHING RETURNING`,
+    the same short text for 1 row or 500, where a multi-row VALUES was as long as its rows and
+    psycopg re-parsed it for every batch); SQLite: `INSERT ... ON CONFLICT DO NOTHING RETURNING`
+    with the rows as parameter sets, 500 to a statement."""
+    rows = list(rows)
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    unknown = [c for c in (*columns, *keys, *returning) if c not in table.c]
+    if unknown:
+        raise ValueError(f"{table.name} has no column {unknown[0]!r}")
+    if on_postgres():
+        statement = _insert_ignore_statement(table, columns, tuple(keys), tuple(returning))
+        return db.session.execute(statement, {"rows": json.dumps(rows, default=_plain)}).all()
+    from sqlalchemy.dialects.sqlite import insert
+
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(
+        *(table.c[c] for c in returning))
+    found = []
+    for start in range(0, len(rows), 500):
+        found += db.session.execute(statement, rows[start:start + 500]).all()
+    return found
+
+
+@lru_cache(maxsize=16)
+def _insert_ignore_statement(table, columns, keys, returning):
+    quote = db.session.get_bind().dialect.identifier_preparer.quote
+    name, listed = quote(table.name), ", ".join(quote(c) for c in columns)
+    return text(f"INSERT INTO {name} ({listed}) SELECT {listed} "  # noqa: S608 - names from the metadata
+                f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json)) "
+                f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING "
+                f"RETURNING {', '.join(quote(c) for c in returning)}")
+
+
 def _plain(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()

@@ -14,6 +14,7 @@ change to the inventory reaches the routing within that time (0 turns the memory
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import cast, or_
@@ -40,6 +41,7 @@ class HostFacts:
 UNKNOWN = HostFacts()
 
 
+@lru_cache(maxsize=4096)
 def host_key(host):
     """The host as compared: "" for none, else its address form or its lower-case name."""
     host = (host or "").strip().rstrip(".")

@@ -15,16 +15,17 @@ incident (and with `on_resolved: close`, when none of its alerts is still firing
 closes unless required steps remain); without a group, on the incident of the latest alert with
 the same fingerprint.
 """
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalogue import gettext as _
-from ..extensions import db
+from ..extensions import db, on_postgres
 from ..incidents import from_alerts
 from ..incidents.models import Incident
 from ..oncall import escalation, targets
@@ -98,6 +99,27 @@ class Group:
 
 _GROUPS = AlertGroup.__table__
 _INCIDENTS = Incident.__table__
+# PostgreSQL's: the keys as one JSON text (the same statement for 1 group or 100), each group
+# found through the unique index and locked in the keys' (sorted) order by the LATERAL subquery,
+# its incident by primary key; against the JSON's unknown row count a plain IN made the planner
+# read the whole group and incident tables.
+_LOCK_WANTED = text("""SELECT g.id, g.playbook_id, g.group_key, g.incident_id, g.first_at, g.last_at, g.firing,
+       i.status, i.reference, i.agency_id, i.updated_at
+FROM json_to_recordset(CAST(:wanted AS json)) AS w(playbook_id varchar, group_key varchar)
+CROSS JOIN LATERAL (SELECT * FROM alert_group
+                    WHERE alert_group.playbook_id = w.playbook_id AND alert_group.group_key = w.group_key
+                    FOR UPDATE) AS g
+LEFT JOIN LATERAL (SELECT * FROM incident WHERE incident.id = g.incident_id) AS i ON true""")
+
+
+def _locking(condition):
+    """SELECT ... FOR UPDATE of the groups meeting `condition`, with their incidents' state."""
+    g = _GROUPS.c
+    return (select(g.id, g.playbook_id, g.group_key, g.incident_id, g.first_at, g.last_at, g.firing,
+                   _INCIDENTS.c.status, _INCIDENTS.c.reference, _INCIDENTS.c.agency_id, _INCIDENTS.c.updated_at)
+            .select_from(_GROUPS.outerjoin(_INCIDENTS, _INCIDENTS.c.id == g.incident_id))
+            .where(condition).order_by(g.playbook_id, g.group_key).with_for_update(of=_GROUPS))
+
 
 
 @dataclass
@@ -147,14 +169,11 @@ class Executor:
     def _lock(self, keys):
         """Lock the groups of `keys` that exist (FOR UPDATE of the group rows only) and note their
         incidents' state, read in the same statement."""
-        g = _GROUPS.c
-        rows = db.session.execute(
-            select(g.id, g.playbook_id, g.group_key, g.incident_id, g.first_at, g.last_at, g.firing,
-                   _INCIDENTS.c.status, _INCIDENTS.c.reference, _INCIDENTS.c.agency_id, _INCIDENTS.c.updated_at)
-            .select_from(_GROUPS.outerjoin(_INCIDENTS, _INCIDENTS.c.id == g.incident_id))
-            .where(tuple_(g.playbook_id, g.group_key).in_(keys))
-            .order_by(g.playbook_id, g.group_key)
-            .with_for_update(of=_GROUPS)).all()
+        if on_postgres():
+            wanted = json.dumps([{"playbook_id": p, "group_key": k} for p, k in keys])
+            rows = db.session.execute(_LOCK_WANTED, {"wanted": wanted}).all()
+        else:
+            rows = db.session.execute(_locking(tuple_(_GROUPS.c.playbook_id, _GROUPS.c.group_key).in_(keys))).all()
         for row in rows:
             self.groups[(row.playbook_id, row.group_key)] = Group(row.id, row.incident_id, row.first_at, row.last_at,
                                                                   list(row.firing or []))

@@ -5,8 +5,8 @@ the CLI, a person's form). One call is one transaction:
 
 1. the hosts of the batch are looked up (one query for all of them: context.HostLookup) and
    every distinct alert is routed (pure, in memory);
-2. the rows are written by ONE multi-row `INSERT ... ON CONFLICT (dedup_key) DO NOTHING
-   RETURNING id, dedup_key`: an alert already stored (sent again, or by another worker at this
+2. the rows are written by ONE `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id,
+   dedup_key` (`bulk.insert_ignore`): an alert already stored (sent again, or by another worker at this
    very moment) is not inserted a second time, and is read back instead (its id and incident);
 3. only the new alerts go on: their groups are created and locked (executor.lock_groups), the
    executor opens or joins incidents, and each new row gets its incident and decision summary;
@@ -27,20 +27,19 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .. import bulk
 from ..audit.models import AuditLog
 from ..audit.services import entry
-from ..bulk import Writes
 from ..clock import utcnow
 from ..extensions import db
 from ..incidents.models import Incident
 from . import policy, routing
 from .context import HostLookup, shared_cache
-from .executor import Executor, insert_ignore, summary
+from .executor import Executor, summary
 from .models import Alert
 
 logger = logging.getLogger(__name__)
 
-INSERT_CHUNK = 500  # rows per INSERT statement (well within both databases' parameter limits)
 RETRY_CODES = ("40001", "40P01")  # PostgreSQL: serialization failure, deadlock detected
 
 
@@ -108,7 +107,8 @@ def _ingest(actor, alerts, via):
     playbooks = _playbooks()
     decisions = {key: routing.route(alert, playbooks, hosts.context(alert.host)) for key, alert in first.items()}
 
-    new_ids = _insert(actor, first, decisions, hosts, now)
+    routes = _summaries(decisions)
+    new_ids = _insert(actor, first, decisions, routes, hosts, now)
     stored = _read_back([k for k in first if k not in new_ids])
     if len(stored) + len(new_ids) != len(first):  # a conflicting row vanished meanwhile: start again
         raise IntegrityError("alert read back", None, Exception("a stored alert was not found"))
@@ -127,10 +127,10 @@ def _ingest(actor, alerts, via):
         alert, decision = first[key], decisions[key]
         result = executor.apply(new_ids[key], alert, decision)
         results[key] = result
-        route = {**summary(decision), "outcome": result.status, "notes": [list(n) for n in result.notes]}
+        route = {**routes[key], "outcome": result.status, "notes": [list(n) for n in result.notes]}
         updates.append({"id": new_ids[key], "incident_id": result.incident_id, "route": route,
                         "agency_id": result.agency_id or hosts.facts(alert.host).agency_id})
-    writes = Writes()
+    writes = bulk.Writes()
     executor.finish(writes)
     writes.update(Alert.__table__, updates)
 
@@ -152,7 +152,20 @@ def _ingest(actor, alerts, via):
     return outcomes
 
 
-def _row(actor, key, alert, decision, facts, now):
+def _summaries(decisions):
+    """{dedup key: executor.summary(decision)}: computed once per set of playbooks (what differs
+    between two alerts of one playbook is only the group key); a batch of 100 alerts computed it
+    200 times."""
+    memo, out = {}, {}
+    for key, decision in decisions.items():
+        books = tuple(id(book) for book in decision.playbooks)
+        if books not in memo:
+            memo[books] = summary(decision)
+        out[key] = {**memo[books], "group_key": decision.group_key} if books else memo[books]
+    return out
+
+
+def _row(actor, key, alert, decision, route, facts, now):
     book = decision.playbook
     return {"dedup_key": key, "fingerprint": alert.fingerprint, "source": alert.source, "format": alert.format,
             "severity": alert.severity, "status": alert.status, "title": alert.title,
@@ -161,31 +174,15 @@ def _row(actor, key, alert, decision, facts, now):
             "agency_id": facts.agency_id, "server_id": facts.server_id, "incident_id": None,
             "playbook_id": book.id if book is not None else None,
             "playbook_version": book.version if book is not None else None,
-            "route": summary(decision), "reporter_id": actor.id}
+            "route": route, "reporter_id": actor.id}
 
 
-def _insert(actor, first, decisions, hosts, now):
+def _insert(actor, first, decisions, routes, hosts, now):
     """{dedup key: id} of the rows this call inserted (the others were already stored). Rows go
     in key order: two batches sharing alerts then meet in the same order (no deadlock)."""
-    rows = [_row(actor, key, first[key], decisions[key], hosts.facts(first[key].host), now) for key in sorted(first)]
-    statement, inserted = _insert_alerts(), {}
-    for start in range(0, len(rows), INSERT_CHUNK):
-        # one statement with its parameter sets: SQLAlchemy sends it as one multi-row INSERT
-        # ("insertmanyvalues") and compiles it once per process, not once per batch size
-        inserted.update({key: ident for ident, key in db.session.execute(statement, rows[start:start + INSERT_CHUNK])})
-    return inserted
-
-
-_INSERTS = {}
-
-
-def _insert_alerts():
-    """INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key, built once per dialect."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _INSERTS:
-        table = Alert.__table__
-        _INSERTS[dialect] = insert_ignore(dialect, table, ["dedup_key"]).returning(table.c.id, table.c.dedup_key)
-    return _INSERTS[dialect]
+    rows = [_row(actor, key, first[key], decisions[key], routes[key], hosts.facts(first[key].host), now)
+            for key in sorted(first)]
+    return {key: ident for ident, key in bulk.insert_ignore(Alert.__table__, rows, ["dedup_key"], ["id", "dedup_key"])}
 
 
 def _read_back(keys):

@@ -155,3 +155,47 @@ def test_a_race_on_insert_is_retried_once(db, playbooks, frozen, responder, monk
     monkeypatch.setattr(intake, "_ingest", flaky)
     [outcome] = intake.ingest(responder, [alert()])
     assert len(calls) == 2 and outcome.status == "opened"
+
+
+def test_joining_alerts_mark_their_incident_updated_once_a_minute(db, playbooks, frozen, responder):
+    """In an alert storm each joining alert rewrote the incident's row (and its indexes): the
+    timeline gets every alert, the incident's updated_at moves when it is a minute old or more."""
+    from datetime import timedelta
+
+    from csirt import clock
+    from csirt.incidents.from_alerts import TOUCH_EVERY
+    from csirt.incidents.models import TimelineEntry
+
+    [opened] = intake.ingest(responder, [alert()])
+    incident = db.session.get(Incident, opened.incident_id)
+    created = incident.updated_at
+    for seconds, fingerprint in ((30, "fp-2"), (59, "fp-3")):
+        with clock.moved_to(frozen + timedelta(seconds=seconds)):
+            assert intake.ingest(responder, [alert(fingerprint=fingerprint)])[0].status == "joined"
+    db.session.expire_all()
+    assert db.session.get(Incident, opened.incident_id).updated_at == created  # less than a minute old
+    later = frozen + TOUCH_EVERY
+    with clock.moved_to(later):
+        assert intake.ingest(responder, [alert(fingerprint="fp-4")])[0].status == "joined"
+    db.session.expire_all()
+    assert db.session.get(Incident, opened.incident_id).updated_at == later
+    entries = db.session.execute(db.select(TimelineEntry.data).where(
+        TimelineEntry.incident_id == opened.incident_id, TimelineEntry.kind == "alert")).scalars().all()
+    assert len(entries) == 4  # every alert on the timeline, touched or not
+
+
+def test_a_joining_alert_is_written_in_few_statements(db, playbooks, frozen, responder):
+    """Joining an open incident: the alert's INSERT, the group's lock, then the rest (its incident
+    and summary, the timeline entry, the group, the audit entry) in one statement on PostgreSQL."""
+    intake.ingest(responder, [alert()])
+    intake.ingest(responder, [alert(fingerprint="fp-1")])
+    assert responder.id  # loaded again after the commit, as an API request's user needs not be
+    with recorded_statements(db.engine) as seen:
+        [outcome] = intake.ingest(responder, [alert(fingerprint="fp-2")])
+    assert outcome.status == "joined"
+    sent = [s.split()[0] for s in seen if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))
+            and "FROM server" not in s]  # the host's lookup: the tests keep no host cache (a worker does)
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert sent == ["INSERT", "SELECT", "WITH"], seen
+    else:  # the alert, the group, the timeline entry, the group's state, the alert's incident, the audit
+        assert sent == ["INSERT", "SELECT", "INSERT", "UPDATE", "UPDATE", "INSERT"], seen

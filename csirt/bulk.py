@@ -28,7 +28,7 @@ import json
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import ARRAY, any_, bindparam, text
 
 from .extensions import db, on_postgres
 
@@ -124,6 +124,25 @@ def _insert_ignore_statement(table, columns, keys, returning):
                 f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json)) "
                 f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING "
                 f"RETURNING {', '.join(quote(c) for c in returning)}")
+
+
+def among(column, values):
+    """`column IN (values)`. On PostgreSQL one array parameter (`= ANY(:values)`): the same short
+    text for one value or 10,000, where an IN list was rendered, sent and parsed anew for every
+    length; SQLite keeps the IN list (callers keep its length within SQLite's limit, see `chunks`)."""
+    values = list(values)
+    if on_postgres():
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def chunks(values, size=5000):
+    """`values` in lists short enough for one `among` on either database: all at once on
+    PostgreSQL (one array parameter), `size` at a time on SQLite."""
+    values = list(values)
+    if on_postgres():
+        return [values] if values else []
+    return [values[start:start + size] for start in range(0, len(values), size)]
 
 
 def _plain(value):

@@ -94,3 +94,20 @@ def test_insert_ignore_skips_taken_keys_and_returns_the_rows_inserted(tables):
     assert bulk.insert_ignore(NOTES, [], ["key"], ["id"]) == []
     with pytest.raises(ValueError, match="no column"):
         bulk.insert_ignore(NOTES, rows, ["nope"], ["id"])
+
+
+def test_among_and_chunks_find_every_row_of_many_ids_in_few_statements(tables):
+    db.session.execute(MARKS.insert(), [{"id": n, "flag": n % 2 == 0} for n in range(1, 12_001)])
+    wanted = list(range(2, 12_001, 3)) + [99_999]  # 4,000 present, one absent
+    parts = bulk.chunks(wanted)
+    assert [len(p) for p in parts] == [4001]
+    assert [len(p) for p in bulk.chunks(range(12_000), 5000)] == ([12_000] if on_postgres() else [5000, 5000, 2000])
+    with recorded_statements(db.engine) as seen:
+        found = [row for part in parts for row in
+                 db.session.execute(sa.select(MARKS.c.id).where(bulk.among(MARKS.c.id, part))).scalars()]
+    assert sorted(found) == list(range(2, 12_001, 3))
+    assert len(_sent(seen)) == 1
+    if on_postgres():  # one array parameter: a short text, however many ids
+        assert len(_sent(seen)[0]) < 200
+    assert db.session.execute(sa.select(MARKS.c.id).where(bulk.among(MARKS.c.id, []))).all() == []
+    assert bulk.chunks([]) == []

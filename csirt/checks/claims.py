@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from .. import bulk
 from ..extensions import db, on_postgres
 from .models import CheckConfig, CheckResult, ServerCheck
 
@@ -61,7 +62,7 @@ def _candidates(where, limit, lock):
 
 def _take(rows, holder, claim, now, where):
     """Set the claim on the candidate `rows`; the ids taken, in the rows' order. One UPDATE per
-    interval (it sets next_run_at) and per 500 ids, not one per row: the same compare-and-set
+    interval (it sets next_run_at; on SQLite per 500 ids too, `bulk.chunks`), not one per row: the same compare-and-set
     (`claimed_until IS NULL` and the claim's conditions, in the statement), so on SQLite only
     the rows still unclaimed are taken; on PostgreSQL the rows are locked by this transaction,
     no one else can take them, and the statement takes them all."""
@@ -72,9 +73,9 @@ def _take(rows, holder, claim, now, where):
     for interval, ids in by_interval.items():
         values = dict(claimed_by=holder, claimed_until=claim.until, run_started_at=now,
                       next_run_at=now + timedelta(seconds=interval))
-        for start in range(0, len(ids), 500):
-            statement = (update(_ITEMS).where(_ITEMS.c.id.in_(ids[start:start + 500]),
-                                              _ITEMS.c.claimed_until.is_(None), *where)
+        for chunk in bulk.chunks(ids, 500):
+            statement = (update(_ITEMS).where(bulk.among(_ITEMS.c.id, chunk), _ITEMS.c.claimed_until.is_(None),
+                                              *where)
                          .values(**values).returning(_ITEMS.c.id))
             taken.update(db.session.execute(statement).scalars())
     return [row.id for row in rows if row.id in taken]

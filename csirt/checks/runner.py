@@ -37,6 +37,7 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .. import bulk
 from ..clock import utcnow
 from ..extensions import db, on_postgres
 from ..systems.models import Server
@@ -128,12 +129,6 @@ def lease_for(concurrency):
     return seconds
 
 
-def _chunks(ids, size=5000):
-    """`ids` in slices small enough for one IN list on either database."""
-    ids = list(ids)
-    return [ids[start:start + size] for start in range(0, len(ids), size)]
-
-
 def _configs(config_ids):
     """config id → the row's columns a job needs (one query: a batch has few configurations)."""
     table = CheckConfig.__table__
@@ -147,13 +142,13 @@ def _load(ids):
     objects: building and tracking 10,000 entities of three classes was most of the load's time."""
     servers = Server.__table__
     rows = []
-    for chunk in _chunks(ids):
+    for chunk in bulk.chunks(ids):
         rows += db.session.execute(
             select(_ITEMS.c.id, _ITEMS.c.config_id, _ITEMS.c.state, _ITEMS.c.alerting,
                    servers.c.id.label("server_id"), servers.c.hostname, servers.c.addresses,
                    servers.c.baseline_ports, servers.c.antivirus_expected, servers.c.agent_expected)
             .join(servers, servers.c.id == _ITEMS.c.server_id)
-            .where(_ITEMS.c.id.in_(chunk))).all()
+            .where(bulk.among(_ITEMS.c.id, chunk))).all()
     rows.sort(key=lambda row: row.id)
     configs = _configs({row.config_id for row in rows})
     items = []
@@ -175,8 +170,8 @@ def _heartbeats(server_ids):
     """server id → its heartbeat's columns as attributes (the kinds read them in threads)."""
     beats = ServerHeartbeat.__table__
     out = {}
-    for chunk in _chunks(server_ids):
-        for row in db.session.execute(select(beats).where(beats.c.server_id.in_(chunk))):
+    for chunk in bulk.chunks(server_ids):
+        for row in db.session.execute(select(beats).where(bulk.among(beats.c.server_id, chunk))):
             out[row.server_id] = SimpleNamespace(**row._asdict())
     return out
 

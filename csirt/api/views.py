@@ -3,6 +3,7 @@
 Per request: one SELECT authenticates the token (with its user); a write runs in one transaction;
 objects are not reloaded after the commit to be serialised (see `authenticate`).
 """
+import json
 import logging
 from functools import wraps
 
@@ -11,7 +12,6 @@ from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
-from werkzeug.exceptions import BadRequest
 
 from ..about import version
 from ..auth import tokens
@@ -96,13 +96,19 @@ def scope(name):
 
 
 def _json_body():
-    """The parsed body; a clear 400 for a wrong content type or text that is not JSON."""
+    """The parsed body; a clear 400 for a wrong content type or text that is not JSON. NaN and
+    Infinity are refused too: Python's parser takes them, JSON (RFC 8259) has no such values, and
+    PostgreSQL refused them in a stored alert's raw body (a 500)."""
     if not request.is_json:
         raise ValidationError(_("Send the body as JSON, with the header Content-Type: application/json."))
     try:
-        return request.get_json()
-    except (BadRequest, RecursionError):
+        return json.loads(request.get_data(cache=True), parse_constant=_not_json)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ValidationError(_("The body is not valid JSON.")) from None
+
+
+def _not_json(constant):
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _unencodable(value, path=""):

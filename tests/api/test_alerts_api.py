@@ -303,3 +303,13 @@ def test_the_openapi_document_lists_the_alert_operations(client):
     assert "post" in paths["/alerts/alertmanager"] and "post" in paths["/alerts/wazuh"]
     assert "get" in paths["/alerts/{alert_id}"]
 
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_anywhere_in_a_body_are_not_json_and_store_nothing(client, db, playbooks, headers,
+                                                                             constant):
+    """Python's parser takes them; PostgreSQL refused a Wazuh alert carrying one in its raw body (a 500)."""
+    body = json.dumps({**WAZUH, "data": {"srcip": "10.1.2.3", "score": "__X__"}}).replace('"__X__"', constant)
+    response = client.post(f"{API}/alerts/wazuh", data=body, headers={**headers, "Content-Type": "application/json"})
+    assert "JSON" in _error(response, 400)["error"]
+    assert db.session.execute(db.select(db.func.count()).select_from(Alert)).scalar() == 0

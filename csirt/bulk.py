@@ -75,7 +75,7 @@ class Writes:
             return
         if on_postgres():
             shape = tuple((kind, table, columns) for kind, table, columns, _rows in parts)
-            params = {f"p{n}": json.dumps(rows, default=_plain) for n, (_k, _t, _c, rows) in enumerate(parts)}
+            params = {f"p{n}": json_text(rows) for n, (_k, _t, _c, rows) in enumerate(parts)}
             db.session.execute(_statement(shape), params)
             return
         for kind, table, columns, rows in parts:
@@ -88,10 +88,10 @@ class Writes:
                 db.session.execute(statement, [{f"b_{c}": row[c] for c in columns} for row in rows])
 
 
-def insert_ignore(table, rows, keys, returning):
+def insert_ignore(table, rows, keys, returning=()):
     """INSERT `rows` (dicts with the same keys) into `table`, in their order, skipping those whose
     `keys` (a unique constraint's columns) are taken already; the `returning` columns of the rows
-    inserted. In the caller's transaction. PostgreSQL: one statement, its rows as one JSON text
+    inserted (none when not asked). In the caller's transaction. PostgreSQL: one statement, its rows as one JSON text
     (`INSERT ... SELECT ... FROM json_populate_recordset(...) ON CONFLICT DO NOTHING RETURNING`,
     the same short text for 1 row or 500, where a multi-row VALUES was as long as its rows and
     psycopg re-parsed it for every batch); SQLite: `INSERT ... ON CONFLICT DO NOTHING RETURNING`
@@ -105,11 +105,15 @@ def insert_ignore(table, rows, keys, returning):
         raise ValueError(f"{table.name} has no column {unknown[0]!r}")
     if on_postgres():
         statement = _insert_ignore_statement(table, columns, tuple(keys), tuple(returning))
-        return db.session.execute(statement, {"rows": json.dumps(rows, default=_plain)}).all()
+        result = db.session.execute(statement, {"rows": json_text(rows)})
+        return result.all() if returning else []
     from sqlalchemy.dialects.sqlite import insert
 
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(
-        *(table.c[c] for c in returning))
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    if not returning:
+        db.session.execute(statement, rows)
+        return []
+    statement = statement.returning(*(table.c[c] for c in returning))
     found = []
     for start in range(0, len(rows), 500):
         found += db.session.execute(statement, rows[start:start + 500]).all()
@@ -122,8 +126,8 @@ def _insert_ignore_statement(table, columns, keys, returning):
     name, listed = quote(table.name), ", ".join(quote(c) for c in columns)
     return text(f"INSERT INTO {name} ({listed}) SELECT {listed} "  # noqa: S608 - names from the metadata
                 f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json)) "
-                f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING "
-                f"RETURNING {', '.join(quote(c) for c in returning)}")
+                f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING"
+                + (f" RETURNING {', '.join(quote(c) for c in returning)}" if returning else ""))
 
 
 def among(column, values):
@@ -145,7 +149,13 @@ def chunks(values, size=5000):
     return [values[start:start + size] for start in range(0, len(values), size)]
 
 
-def _plain(value):
+def json_text(rows):
+    """`rows` as the JSON text PostgreSQL's json_populate_recordset / json_to_recordset read
+    (dates and times in ISO form)."""
+    return json.dumps(rows, default=_iso)
+
+
+def _iso(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} cannot be written in bulk")

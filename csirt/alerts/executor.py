@@ -15,7 +15,6 @@ incident (and with `on_resolved: close`, when none of its alerts is still firing
 closes unless required steps remain); without a group, on the incident of the latest alert with
 the same fingerprint.
 """
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from flask import current_app
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import bulk
 from ..catalogue import gettext as _
 from ..extensions import db, on_postgres
 from ..incidents import from_alerts
@@ -121,7 +121,6 @@ def _locking(condition):
             .where(condition).order_by(g.playbook_id, g.group_key).with_for_update(of=_GROUPS))
 
 
-
 @dataclass
 class Result:
     status: str  # opened | joined | unmatched | resolved
@@ -160,17 +159,16 @@ class Executor:
         self._lock(keys)
         missing = [k for k in keys if k not in self.groups]
         if missing:
-            table = AlertGroup.__table__
-            db.session.execute(insert_ignore(db.session.get_bind().dialect.name, table, ["playbook_id", "group_key"]),
-                               [{"playbook_id": p, "group_key": k, "incident_id": None, "first_at": wanted[(p, k)],
-                                 "last_at": wanted[(p, k)], "firing": []} for p, k in missing])
+            rows = [{"playbook_id": p, "group_key": k, "incident_id": None, "first_at": wanted[(p, k)],
+                     "last_at": wanted[(p, k)], "firing": []} for p, k in missing]
+            bulk.insert_ignore(_GROUPS, rows, ["playbook_id", "group_key"])
             self._lock(missing)
 
     def _lock(self, keys):
         """Lock the groups of `keys` that exist (FOR UPDATE of the group rows only) and note their
         incidents' state, read in the same statement."""
         if on_postgres():
-            wanted = json.dumps([{"playbook_id": p, "group_key": k} for p, k in keys])
+            wanted = bulk.json_text([{"playbook_id": p, "group_key": k} for p, k in keys])
             rows = db.session.execute(_LOCK_WANTED, {"wanted": wanted}).all()
         else:
             rows = db.session.execute(_locking(tuple_(_GROUPS.c.playbook_id, _GROUPS.c.group_key).in_(keys))).all()
@@ -363,12 +361,3 @@ class Executor:
                 opening["system_ids"] = list(facts.system_ids)
         # notify and escalate: written by paging.opened once the incident exists
 
-
-def insert_ignore(dialect, table, keys):
-    """INSERT ... ON CONFLICT (keys) DO NOTHING for `dialect` (SQLite ≥ 3.35 or PostgreSQL); the
-    rows are given at execution, so the statement is compiled once whatever their number."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing(index_elements=keys)

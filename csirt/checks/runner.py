@@ -340,23 +340,18 @@ class _Storer:
         for start in range(0, len(rows), 500):
             returned = db.session.execute(statement, rows[start:start + 500])
             ids.update({item_id: ident for ident, item_id in returned})
-        changed_params, same_params = [], []
+        changed, same = [], []  # the items whose state changed also get a new state_since
         for row in rows:
-            item_id = row["server_check_id"]
-            params = {"b_id": item_id, "b_state": row["status"], "b_last_run": row["finished_at"],
-                      "b_result": ids[item_id]}
+            item = {"id": row["server_check_id"], "state": row["status"], "last_run_at": row["finished_at"],
+                    "last_result_id": ids[row["server_check_id"]]}
             if row["changed"]:
-                changed_params.append({**params, "b_since": row["finished_at"]})
+                changed.append({**item, "state_since": row["finished_at"]})
             else:
-                same_params.append(params)
-        common = dict(state=bindparam("b_state"), last_run_at=bindparam("b_last_run"),
-                      last_result_id=bindparam("b_result"))
-        if changed_params:
-            db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
-                               .values(**common, state_since=bindparam("b_since")), changed_params)
-        if same_params:
-            db.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**common),
-                               same_params)
+                same.append(item)
+        writes = bulk.Writes()
+        writes.update(_ITEMS, changed)
+        writes.update(_ITEMS, same)
+        writes.send()
         return ids
 
 

@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from .errors import DomainError
 from .extensions import db
 from .process import settle
+from .team.models import ROLES
 
 
 def _fail(err):
@@ -51,7 +52,7 @@ def users_group():
 @click.option("--name", "full_name", required=True, help="Full name")
 @click.option("--agency", "agency_code", required=True, help="Agency code")
 @click.option("--role", default="member", show_default=True,
-              type=click.Choice(["admin", "manager", "coordinator", "responder", "member"]))
+              type=click.Choice(ROLES))
 @click.option("--email", default="")
 @click.option("--password", default=None, help="Default: generated and printed once")
 @with_appcontext
